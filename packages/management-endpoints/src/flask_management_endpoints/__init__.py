@@ -1,0 +1,1 @@
+"""Spring Boot Actuator style management endpoints for Flask."""

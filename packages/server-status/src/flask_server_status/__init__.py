@@ -1,0 +1,1 @@
+"""A status page for a Flask app, fed by its real traffic."""

@@ -1,0 +1,114 @@
+"""Fixtures shared by every test package.
+
+Real parts, not mocks: a live WSGI server on a loopback port, real gunicorn
+processes, a real PostgreSQL schema per test and a controllable HTTP service
+that plays a remote dependency. See tests/support/ for the machinery behind
+each fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.support.fake_service import FakeService, refused_url
+from tests.support.gunicorn import GunicornProcess, GunicornRunner
+from tests.support.live_server import LiveServer
+from tests.support.postgres import PostgresSchema, postgres_base_url
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Flask], str]]:
+    """Serve a Flask app with Werkzeug on 127.0.0.1 and an ephemeral port.
+
+    Call it with an app; it returns the base URL (no trailing slash). Every
+    server started by the test is shut down at teardown.
+    """
+    servers: list[LiveServer] = []
+
+    def serve(app: Flask) -> str:
+        server = LiveServer(app)
+        servers.append(server)
+        return server.start()
+
+    yield serve
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def gunicorn(tmp_path: Path) -> Iterator[GunicornRunner]:
+    """Start real gunicorn processes; all are stopped at teardown.
+
+    ``gunicorn.start("module:app", workers=4, worker_class="sync",
+    pythonpath=[dir], env={...})`` returns a :class:`GunicornProcess` with
+    ``base_url``, ``access_log`` and ``error_log`` paths, and ``stop()``.
+    """
+    runner = GunicornRunner(tmp_path)
+    yield runner
+    runner.stop_all()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL for a fresh, empty PostgreSQL schema of this test alone.
+
+    Skips with a reason when ``TEST_POSTGRES_URL`` is unset. The schema is
+    selected through ``search_path`` so code under test needs no schema
+    argument, and it is dropped at teardown.
+    """
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip("TEST_POSTGRES_URL is not set; PostgreSQL tests need a server")
+    schema = PostgresSchema(base)
+    try:
+        yield schema.url
+    finally:
+        schema.drop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLAlchemy URL for an empty SQLite file in the test's temp folder."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+def fake_service() -> Iterator[Callable[..., FakeService]]:
+    """Start controllable HTTP services that play a remote dependency.
+
+    ``fake_service(status=200, body={...}, delay=0.0)`` returns a running
+    :class:`FakeService`; change ``.status``, ``.body``, ``.delay`` or call
+    ``.hang()`` at any time. ``.requests`` records what it received.
+    """
+    services: list[FakeService] = []
+
+    def start(**behaviour: object) -> FakeService:
+        service = FakeService(**behaviour)  # type: ignore[arg-type]
+        services.append(service)
+        service.start()
+        return service
+
+    yield start
+    for service in services:
+        service.stop()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """An http URL on loopback where nothing listens (connection refused)."""
+    return refused_url()
+
+
+__all__ = ["GunicornProcess"]

@@ -1,0 +1,121 @@
+"""Real gunicorn processes for tests, started and stopped cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.support.fake_service import free_port
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 20.0
+
+
+class GunicornProcess:
+    """One gunicorn master with its workers, on a loopback port."""
+
+    def __init__(
+        self,
+        app_spec: str,
+        workdir: Path,
+        *,
+        workers: int = 2,
+        worker_class: str = "sync",
+        threads: int = 1,
+        pythonpath: list[Path] | None = None,
+        env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
+        ready_path: str = "/",
+    ) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.access_log = workdir / f"access-{self.port}.log"
+        self.error_log = workdir / f"error-{self.port}.log"
+        self.ready_path = ready_path
+        paths = [str(p) for p in (pythonpath or [])] + [str(REPO_ROOT)]
+        self.command = [
+            sys.executable, "-m", "gunicorn",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(workers),
+            "--worker-class", worker_class,
+            "--threads", str(threads),
+            "--access-logfile", str(self.access_log),
+            "--error-logfile", str(self.error_log),
+            "--graceful-timeout", "10",
+            "--pythonpath", ",".join(paths),
+            *(extra_args or []),
+            app_spec,
+        ]  # fmt: skip
+        self.env = {**os.environ, **(env or {})}
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> GunicornProcess:
+        self.proc = subprocess.Popen(self.command, cwd=self.workdir, env=self.env)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {self.proc.returncode}:\n{self.read_error_log()}"
+                )
+            try:
+                requests.get(self.base_url + self.ready_path, timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_SECONDS}s")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "gunicorn not started"
+        return self.proc.pid
+
+    def send_signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None, "gunicorn not started"
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
+        assert self.proc is not None, "gunicorn not started"
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int | None:
+        """Stop gracefully with ``sig``; kill if it does not exit in time."""
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+    def read_access_log(self) -> str:
+        return self.access_log.read_text() if self.access_log.exists() else ""
+
+    def read_error_log(self) -> str:
+        return self.error_log.read_text() if self.error_log.exists() else ""
+
+
+class GunicornRunner:
+    """Starts gunicorn processes for one test and stops them all at teardown."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.processes: list[GunicornProcess] = []
+
+    def start(self, app_spec: str, **options: object) -> GunicornProcess:
+        process = GunicornProcess(app_spec, self.workdir, **options)  # type: ignore[arg-type]
+        self.processes.append(process)
+        return process.start()
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            process.stop()
