@@ -8,6 +8,7 @@ each fixture.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -61,6 +62,8 @@ def postgres_url() -> Iterator[str]:
     argument, and it is dropped at teardown.
     """
     base = postgres_base_url()
+    if base is None and os.environ.get("CI"):
+        pytest.fail("TEST_POSTGRES_URL must be set in CI: PostgreSQL tests may not skip there")
     if base is None:
         pytest.skip("TEST_POSTGRES_URL is not set; PostgreSQL tests need a server")
     schema = PostgresSchema(base)

@@ -66,19 +66,20 @@ def test_database_url_runs_on_both(database_url: str) -> None:
 
 
 @pytest.mark.gunicorn
-def test_gunicorn_serves_with_several_workers(
-    gunicorn: GunicornRunner, tmp_path: Path
-) -> None:
-    (tmp_path / "pidapp.py").write_text(textwrap.dedent("""
+def test_gunicorn_serves_with_several_workers(gunicorn: GunicornRunner, tmp_path: Path) -> None:
+    (tmp_path / "pidapp.py").write_text(
+        textwrap.dedent("""
         import os
         from flask import Flask
         app = Flask(__name__)
         @app.get("/")
         def index():
             return str(os.getpid())
-    """))
+    """)
+    )
     server = gunicorn.start("pidapp:app", workers=3, pythonpath=[tmp_path])
     pids = {requests.get(server.base_url, timeout=5).text for _ in range(30)}
-    assert pids and all(p.isdigit() for p in pids)
+    assert len(pids) >= 1
+    assert all(p.isdigit() for p in pids)
     assert server.stop() == 0
     assert "GET / HTTP/1.1" in server.read_access_log()

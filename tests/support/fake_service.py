@@ -90,9 +90,7 @@ class FakeService:
                     time.sleep(service.delay)
                 path = self.path.split("?", 1)[0]
                 status, body = service.routes.get(path, (service.status, service.body))
-                payload = (
-                    body.encode() if isinstance(body, str) else json.dumps(body).encode()
-                )
+                payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", service.content_type)

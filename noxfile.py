@@ -1,0 +1,119 @@
+"""Development sessions for the monorepo: `nox -l` lists them.
+
+Python dependencies of each session live in the root pyproject.toml's
+[dependency-groups]; the two distributions keep their own runtime
+dependencies in packages/*/pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+FRONTEND = ROOT / "frontend"
+PACKAGES = {
+    "management-endpoints": ROOT / "packages" / "management-endpoints",
+    "server-status": ROOT / "packages" / "server-status",
+}
+EDITABLE_PACKAGES = (
+    "-e", "packages/management-endpoints[sqlalchemy]",
+    "-e", "packages/server-status[postgresql]",
+)  # fmt: skip
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHON_VARIANTS = ["3.11", "3.12", "3.13"]
+# Where the browser tests and the demo find Debian's Chromium.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "frontend", "tests"]
+
+
+def install_group(session: nox.Session, *groups: str) -> None:
+    session.install(
+        *(req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group))
+    )
+
+
+def run_pytest(session: nox.Session) -> None:
+    install_group(session, "test")
+    session.install(*EDITABLE_PACKAGES)
+    session.run("pytest", "tests", "--ignore=tests/browser", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the Python test suite (all but the browser tests) on the current interpreter."""
+    run_pytest(session)
+
+
+@nox.session(name="tests-version", python=PYTHON_VARIANTS)
+def tests_version(session: nox.Session) -> None:
+    """Run the Python test suite on a given interpreter, e.g. `nox -s tests-version-3.12`."""
+    run_pytest(session)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and types: ruff check, ruff format --check and mypy over both packages."""
+    install_group(session, "lint")
+    session.install(*EDITABLE_PACKAGES)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python=False)
+def frontend(session: nox.Session) -> None:
+    """Install the frontend with npm ci, run its node tests and build the bundle."""
+    session.chdir(FRONTEND)
+    session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    session.run("npm", "test", external=True)
+    session.run("npm", "run", "build", external=True)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build sdist and wheel of both packages and check what they contain (twine check too)."""
+    install_group(session, "build")
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for package in PACKAGES.values():
+        session.run("python", "-m", "build", "--outdir", str(dist), str(package))
+    session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.iterdir())))
+    session.run("python", "tools/check_dists.py", str(dist))
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """Run the Playwright tests in headless Debian Chromium (needs `nox -s frontend` first)."""
+    install_group(session, "test", "browser")
+    session.install(*EDITABLE_PACKAGES)
+    session.run("pytest", "tests/browser", *session.posargs, env={"CHROMIUM_PATH": CHROMIUM})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every script in benchmarks/ and print the ratio lines they measure."""
+    frontend(session)
+    session.chdir(ROOT)
+    install_group(session, "test", "browser")
+    session.install(*EDITABLE_PACKAGES)
+    ratios: list[str] = []
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        output = session.run("python", str(script), silent=True, env={"CHROMIUM_PATH": CHROMIUM})
+        print(output)
+        ratios += [f"{script.name}: {line}" for line in str(output).splitlines() if "ratio" in line]
+    session.log("ratios measured:\n" + "\n".join(ratios))
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Start the demo app on http://127.0.0.1:5000 with both extensions (builds the page first)."""
+    frontend(session)
+    session.chdir(ROOT)
+    session.install(*EDITABLE_PACKAGES)
+    session.run("python", "examples/demo_app.py", *session.posargs)
