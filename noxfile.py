@@ -41,7 +41,7 @@ def install_group(session: nox.Session, *groups: str) -> None:
 def run_pytest(session: nox.Session) -> None:
     install_group(session, "test")
     session.install(*EDITABLE_PACKAGES)
-    session.run("pytest", "tests", "--ignore=tests/browser", *session.posargs)
+    session.run("pytest", "--ignore=tests/browser", *(session.posargs or ["tests"]))
 
 
 @nox.session

@@ -1,0 +1,120 @@
+"""A small shop that uses both extensions; `nox -s demo` serves it on 127.0.0.1:5000.
+
+- http://127.0.0.1:5000/z/health, /z/info, /z/version: flask-management-endpoints
+- http://127.0.0.1:5000/status/: flask-server-status, stored in SQLite in the
+  instance folder (examples/instance/)
+
+A background thread sends the app a request every half second, some of which
+fail, so the status page shows real data a minute after start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import threading
+import time
+
+from flask import Flask, abort, jsonify
+
+from flask_management_endpoints import ManagementEndpoints
+from flask_server_status import FlaskStatus
+
+# Share of checkout requests that fail with a 500, so the status page has
+# something to report.
+CHECKOUT_FAILURE_RATE = 0.08
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        VERSION="1.4.2",
+        SERVER_STATUS_PAGE_TITLE="Demo shop",
+        SERVER_STATUS_FLUSH_INTERVAL_SECONDS=5,
+        Z_ENDPOINTS={
+            "check_functions": {"health": {"catalogue": lambda: True}},
+        },
+    )
+
+    @app.get("/")
+    def home() -> str:
+        """
+        # Home
+        The shop's landing page.
+        """
+        return "Welcome to the demo shop"
+
+    @app.get("/products")
+    def products() -> object:
+        """
+        # Catalogue
+        Lists every product.
+        """
+        return jsonify([{"id": i, "name": f"Product {i}"} for i in range(1, 6)])
+
+    @app.get("/products/<int:product_id>")
+    def product(product_id: int) -> object:
+        """
+        # Product page
+        One product; unknown ids answer 404.
+        """
+        if product_id > 5:
+            abort(404)
+        return jsonify({"id": product_id, "name": f"Product {product_id}"})
+
+    @app.post("/checkout")
+    def checkout() -> object:
+        """
+        # Checkout
+        Takes the order; the payment provider fails now and then.
+        """
+        if random.random() < CHECKOUT_FAILURE_RATE:
+            raise RuntimeError("payment provider timed out")
+        return jsonify({"order": random.randint(1000, 9999)}), 201
+
+    @app.get("/search")
+    def search() -> object:
+        """
+        # Search
+        Full-text search, slower than the rest.
+        """
+        time.sleep(random.uniform(0.02, 0.15))
+        return jsonify({"results": []})
+
+    ManagementEndpoints(app)
+    FlaskStatus(app, url_prefix="/status")
+    return app
+
+
+def send_traffic(app: Flask, stop: threading.Event) -> None:
+    """Request a random route every half second until ``stop`` is set."""
+    client = app.test_client()
+    calls = [
+        lambda: client.get("/"),
+        lambda: client.get("/products"),
+        lambda: client.get(f"/products/{random.randint(1, 7)}"),
+        lambda: client.post("/checkout"),
+        lambda: client.get("/search?q=shoes"),
+    ]
+    while not stop.wait(0.5):
+        random.choice(calls)()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--no-traffic", action="store_true", help="do not send demo traffic")
+    args = parser.parse_args()
+
+    app = create_app()
+    stop = threading.Event()
+    if not args.no_traffic:
+        threading.Thread(target=send_traffic, args=(app, stop), daemon=True).start()
+    try:
+        app.run(host="127.0.0.1", port=args.port, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
+
+
+if __name__ == "__main__":
+    main()
