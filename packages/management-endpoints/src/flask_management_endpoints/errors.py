@@ -1,0 +1,18 @@
+"""Exceptions raised by flask-management-endpoints."""
+
+from __future__ import annotations
+
+
+class ConfigurationError(ValueError):
+    """A configuration value is invalid.
+
+    Raised at ``init_app`` time (or on the first request when only the
+    blueprint is registered). The message starts with the offending key, for
+    example ``Z_ENDPOINTS["groups"]["ops"]["include"]: unknown member 'dbb'``,
+    and :attr:`key` holds that key on its own.
+    """
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason

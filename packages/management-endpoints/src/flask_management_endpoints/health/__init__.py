@@ -1,0 +1,1 @@
+"""The health engine: statuses, results, contributors, groups and evaluation."""
