@@ -1,0 +1,85 @@
+// Entry point: read the summary, render it, refresh it periodically, keep the reader's place.
+
+import { fetchSummary } from './api.js';
+import { DAY_CHOICES, parseDays, overallState, readerTimeZone } from './model.js';
+import { startRefresh } from './refresh.js';
+import { clearError, renderError, renderSummary } from './render.js';
+import { followTheme } from './theme.js';
+import { installTooltips, openTip } from './tooltip.js';
+
+const doc = document;
+const ctx = { timeZone: readerTimeZone(), locale: undefined, baseUrl: doc.baseURI };
+let days = parseDays(window.location.search);
+let lastData = null;
+let refreshSeconds = 60;
+
+const redrawTheme = followTheme(doc, window, () =>
+  lastData ? overallState(lastData.status.indicator).tone : 'none',
+);
+
+/** Render, then give focus back to the element that had it if rendering replaced it. */
+function renderKeepingFocus(draw) {
+  const active = doc.activeElement;
+  const activeId = active && active !== doc.body ? active.id : '';
+  draw();
+  if (activeId && doc.activeElement !== active) {
+    const again = doc.getElementById(activeId);
+    if (again) again.focus({ preventScroll: true });
+  }
+  // The open tooltip shows the refreshed numbers of the focused bar.
+  if (doc.activeElement && doc.activeElement.closest && doc.activeElement.closest('.bars')) {
+    openTip(doc, doc.activeElement);
+  }
+}
+
+async function load() {
+  const requested = days;
+  try {
+    const data = await fetchSummary(ctx.baseUrl, requested);
+    if (requested !== days) return refreshSeconds; // the reader changed the period meanwhile
+    lastData = data;
+    refreshSeconds = Number(data.page && data.page.refresh_seconds) || refreshSeconds;
+    renderKeepingFocus(() => {
+      renderSummary(doc, data, ctx);
+      clearError(doc);
+    });
+    redrawTheme();
+  } catch (error) {
+    renderError(
+      doc,
+      error && error.message ? error.message : 'The status service could not be reached.',
+      { lastUpdated: lastData ? lastData.generated_at : null, retrySeconds: refreshSeconds },
+      ctx,
+    );
+    redrawTheme();
+  }
+  return refreshSeconds;
+}
+
+function installDaysControl(refresher) {
+  for (const choice of DAY_CHOICES) {
+    const input = doc.getElementById(`days-${choice}`);
+    if (!input) continue;
+    input.checked = choice === days;
+    input.addEventListener('change', () => {
+      if (!input.checked) return;
+      days = choice;
+      const url = new URL(window.location.href);
+      url.searchParams.set('days', String(choice));
+      window.history.replaceState(null, '', url);
+      refresher.now();
+    });
+  }
+}
+
+installTooltips(doc);
+const refresher = startRefresh(load, { initialSeconds: refreshSeconds });
+installDaysControl(refresher);
+refresher.now();
+// A tab woken from the background shows fresh data at once instead of waiting for the timer.
+doc.addEventListener('visibilitychange', () => {
+  if (doc.visibilityState === 'visible' && lastData) {
+    const age = Date.now() - Date.parse(lastData.generated_at);
+    if (age > refreshSeconds * 1000) refresher.now();
+  }
+});

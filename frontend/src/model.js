@@ -1,0 +1,210 @@
+// Status model and formatting: pure functions, no DOM, so node --test can cover them.
+
+/** Tones shared by route states, the overall indicator and daily bars. Each has a shape and a glyph,
+ * so no state is told by colour alone. */
+export const TONES = {
+  ok: { glyph: '✓' },
+  warn: { glyph: '!' },
+  bad: { glyph: '×' },
+  maint: { glyph: '‖' },
+  none: { glyph: '–' },
+};
+
+const ROUTE_STATES = {
+  operational: { tone: 'ok', label: 'Operational' },
+  degraded: { tone: 'warn', label: 'Degraded' },
+  outage: { tone: 'bad', label: 'Outage' },
+  maintenance: { tone: 'maint', label: 'Maintenance' },
+  no_data: { tone: 'none', label: 'No data yet' },
+};
+
+const OVERALL_STATES = {
+  operational: { tone: 'ok', label: 'All systems operational' },
+  degraded: { tone: 'warn', label: 'Degraded performance' },
+  partial_outage: { tone: 'bad', label: 'Partial outage' },
+  major_outage: { tone: 'bad', label: 'Major outage' },
+  maintenance: { tone: 'maint', label: 'Under maintenance' },
+  no_data: { tone: 'none', label: 'No traffic recorded yet' },
+};
+
+const UNKNOWN = { tone: 'none', label: 'Unknown' };
+
+/** Tone and label of a route's `status` field. */
+export function routeState(status) {
+  return ROUTE_STATES[status] ?? UNKNOWN;
+}
+
+/** Tone and label of the overall `status.indicator`. */
+export function overallState(indicator) {
+  return OVERALL_STATES[indicator] ?? UNKNOWN;
+}
+
+/** A day whose uptime is below this percentage shows as an outage, above it (with failures) as
+ * degraded. */
+export const OUTAGE_BELOW = 95;
+
+/** State of one daily bucket from its counts. Client errors are served requests, not failures. */
+export function dayState({ requests, failures }) {
+  if (!requests) return { tone: 'none', label: 'No requests' };
+  if (!failures) return { tone: 'ok', label: 'No failures' };
+  if (uptimeFromCounts(requests, failures) >= OUTAGE_BELOW) {
+    return { tone: 'warn', label: 'Some failures' };
+  }
+  return { tone: 'bad', label: 'Major failures' };
+}
+
+export function uptimeFromCounts(requests, failures) {
+  return requests ? ((requests - failures) / requests) * 100 : null;
+}
+
+/** CSS classes of a bar: the tone drives colour and the pattern that repeats it as a shape. */
+export function barClass(day) {
+  return `bar tone-${dayState(day).tone}`;
+}
+
+/**
+ * Uptime percentage with two decimals, truncated and never rounded up: any failure keeps the value
+ * below 100%, so 99.996 shows "99.99%", never "100%".
+ */
+export function formatUptime(percent) {
+  if (percent == null || !Number.isFinite(percent)) return 'No data';
+  if (percent >= 100) return '100%';
+  if (percent <= 0) return '0.00%';
+  // Round away binary noise at the sixth decimal first, so 99.95 (stored as 99.9499...) stays 99.95.
+  const hundredths = Math.min(Math.floor(Math.round(percent * 1e6) / 1e4), 9999);
+  return `${(hundredths / 100).toFixed(2)}%`;
+}
+
+/** A latency in milliseconds for reading: "<1 ms", "48 ms", "1.25 s"; "–" without data. */
+export function formatLatency(ms) {
+  if (ms == null || !Number.isFinite(ms)) return '–';
+  if (ms < 1) return '<1 ms';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+
+export function formatCount(n, locale) {
+  return new Intl.NumberFormat(locale).format(n);
+}
+
+export function plural(n, one, many, locale) {
+  return `${formatCount(n, locale)} ${n === 1 ? one : many}`;
+}
+
+/** The reader's IANA time zone, e.g. "Europe/Berlin". */
+export function readerTimeZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** An ISO timestamp in the given zone with the zone's short name: "21 Nov 2026, 16:00 CET". */
+export function formatTimestamp(iso, { timeZone, locale, seconds = false } = {}) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '–';
+  return new Intl.DateTimeFormat(locale, {
+    timeZone,
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: seconds ? '2-digit' : undefined,
+    timeZoneName: 'short',
+  }).format(date);
+}
+
+/** The zone as shown in the footer: "Europe/Berlin (CET)". */
+export function describeZone(timeZone, at = new Date(), locale) {
+  const part = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName');
+  const short = part ? part.value : '';
+  return short && short !== timeZone ? `${timeZone} (${short})` : timeZone;
+}
+
+/** A history date ("2026-08-24", a UTC day) for reading: "Mon, 24 Aug 2026". */
+export function formatDay(date, locale) {
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+  }).format(new Date(`${date}T00:00:00Z`));
+}
+
+/** A span of time for reading: "45 min", "2 h 5 min", "3 d 4 h". */
+export function formatDuration(ms) {
+  const minutes = Math.max(0, Math.round(ms / 60000));
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+const INCIDENT_STATUS = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+};
+
+const IMPACT = {
+  none: { tone: 'none', label: 'No impact' },
+  minor: { tone: 'warn', label: 'Minor impact' },
+  major: { tone: 'bad', label: 'Major impact' },
+  critical: { tone: 'bad', label: 'Critical impact' },
+};
+
+const MAINTENANCE_STATUS = {
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  completed: 'Completed',
+};
+
+export function incidentStatusLabel(status) {
+  return INCIDENT_STATUS[status] ?? status;
+}
+
+export function impactState(impact) {
+  return IMPACT[impact] ?? { tone: 'none', label: impact };
+}
+
+export function maintenanceStatusLabel(status) {
+  return MAINTENANCE_STATUS[status] ?? status;
+}
+
+/** Names of the routes an incident or maintenance touches; an empty list means the whole service. */
+export function affectedNames(routeIds, routes) {
+  if (!routeIds || routeIds.length === 0) return 'All routes';
+  const byId = new Map(routes.map((r) => [r.id, r.name]));
+  return routeIds.map((id) => byId.get(id) ?? `Route ${id}`).join(', ');
+}
+
+/** The lines of a bar's tooltip. */
+export function describeDay(day, locale) {
+  const state = dayState(day);
+  const lines = [formatDay(day.date, locale) + ' (UTC)', state.label];
+  if (day.requests) {
+    const uptime = uptimeFromCounts(day.requests, day.failures);
+    lines.push(`${formatUptime(uptime)} uptime`);
+    let counts = `${plural(day.requests, 'request', 'requests', locale)}, ${formatCount(day.failures, locale)} failed`;
+    if (day.client_errors) counts += `, ${formatCount(day.client_errors, locale)} client errors`;
+    lines.push(counts);
+    if (day.latency_p95_ms != null) lines.push(`p95 latency ${formatLatency(day.latency_p95_ms)}`);
+  }
+  return lines;
+}
+
+/** Periods offered by the history control; the API accepts 1..90. */
+export const DAY_CHOICES = [30, 60, 90];
+export const DEFAULT_DAYS = 90;
+
+/** The days value from a query string, falling back to the default for anything not offered. */
+export function parseDays(search) {
+  const value = Number(new URLSearchParams(search).get('days'));
+  return DAY_CHOICES.includes(value) ? value : DEFAULT_DAYS;
+}
+
+export const UPTIME_WINDOWS = ['24h', '7d', '30d', '90d'];

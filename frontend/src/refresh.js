@@ -1,0 +1,45 @@
+// Periodic refresh. The next run is scheduled when the previous one finished, with the interval
+// the server asks for at that time, so slow answers never pile up.
+
+/**
+ * Start calling `load()` (returns a promise of the interval in seconds to wait next) repeatedly.
+ * Returns {now(), stop()}: `now()` loads at once and reschedules; `stop()` cancels.
+ */
+export function startRefresh(load, { timers = globalThis, initialSeconds = 60 } = {}) {
+  let handle = null;
+  let stopped = false;
+  let running = null;
+  let seconds = initialSeconds;
+
+  const schedule = () => {
+    if (stopped) return;
+    timers.clearTimeout(handle);
+    handle = timers.setTimeout(run, Math.max(1, seconds) * 1000);
+  };
+
+  async function run() {
+    if (running) return running;
+    timers.clearTimeout(handle);
+    running = (async () => {
+      try {
+        const next = await load();
+        if (Number.isFinite(next) && next > 0) seconds = next;
+      } finally {
+        running = null;
+        schedule();
+      }
+    })();
+    return running;
+  }
+
+  return {
+    now: run,
+    stop() {
+      stopped = true;
+      timers.clearTimeout(handle);
+    },
+    get intervalSeconds() {
+      return seconds;
+    },
+  };
+}

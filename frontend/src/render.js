@@ -1,0 +1,345 @@
+// Rendering of the summary into the page skeleton of index.html. Everything is updated in place
+// (keyed rows, bars and cards), so a refresh keeps focus, open details and the scroll position.
+
+import { safeLink } from './api.js';
+import { el, reconcile, setAttr, setText } from './dom.js';
+import {
+  TONES,
+  UPTIME_WINDOWS,
+  affectedNames,
+  barClass,
+  dayState,
+  describeDay,
+  describeZone,
+  formatDay,
+  formatDuration,
+  formatLatency,
+  formatTimestamp,
+  formatUptime,
+  impactState,
+  incidentStatusLabel,
+  maintenanceStatusLabel,
+  overallState,
+  routeState,
+  uptimeFromCounts,
+} from './model.js';
+import { setTip } from './tooltip.js';
+
+/** A coloured shape with a glyph, hidden from assistive technology (the label next to it speaks). */
+function icon(doc, tone) {
+  return el(doc, 'span', { class: `icon tone-${tone}`, 'aria-hidden': 'true', text: TONES[tone].glyph });
+}
+
+/** A state shown as shape + glyph + text. */
+function stateBadge(doc, tone, label, tag = 'span') {
+  return el(doc, tag, { class: `state tone-${tone}` }, [icon(doc, tone), el(doc, 'span', { text: label })]);
+}
+
+function timeEl(doc, iso, ctx) {
+  return el(doc, 'time', { datetime: iso, text: formatTimestamp(iso, ctx) });
+}
+
+function byId(doc, id) {
+  return doc.getElementById(id);
+}
+
+function show(node, visible) {
+  if (node.hidden === visible) node.hidden = !visible;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overall banner, header and footer
+
+function renderOverall(doc, data) {
+  const state = overallState(data.status.indicator);
+  const banner = byId(doc, 'overall');
+  setAttr(banner, 'class', `banner tone-${state.tone}`);
+  banner.querySelector('.icon').replaceWith(icon(doc, state.tone));
+  setText(byId(doc, 'overall-heading'), data.status.description || state.label);
+}
+
+function renderPageInfo(doc, data, ctx) {
+  const title = data.page && data.page.title ? String(data.page.title) : 'Service';
+  setText(byId(doc, 'page-title'), `${title} status`);
+  doc.title = `${title} status`;
+  for (const [id, href] of [
+    ['feed-link', data.page && data.page.feed_url],
+    ['badge-link', data.page && data.page.badge_url],
+  ]) {
+    const link = byId(doc, id);
+    const url = safeLink(href, ctx.baseUrl);
+    if (url) setAttr(link, 'href', url);
+  }
+  const updated = byId(doc, 'updated');
+  updated.replaceChildren(
+    'Last updated ',
+    timeEl(doc, data.generated_at, { ...ctx, seconds: true }),
+    `. Times are shown in your time zone, ${describeZone(ctx.timeZone, new Date(data.generated_at), ctx.locale)}.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+function createRoute(doc, route) {
+  const nameId = `route-${route.id}-name`;
+  return el(doc, 'li', { class: 'route', id: `route-${route.id}`, 'aria-labelledby': nameId }, [
+    el(doc, 'div', { class: 'route-head' }, [
+      el(doc, 'div', { class: 'route-title' }, [
+        el(doc, 'h3', { class: 'route-name', id: nameId }),
+        el(doc, 'code', { class: 'route-rule' }),
+      ]),
+      el(doc, 'p', { class: 'route-state' }),
+    ]),
+    el(doc, 'p', { class: 'route-doc' }),
+    el(doc, 'ol', { class: 'bars' }),
+    el(doc, 'div', { class: 'axis', 'aria-hidden': 'true' }, [
+      el(doc, 'span', { class: 'axis-start' }),
+      el(doc, 'span', { class: 'axis-uptime' }),
+      el(doc, 'span', { text: 'Today' }),
+    ]),
+    el(doc, 'dl', { class: 'stats' }, [
+      ...UPTIME_WINDOWS.map((w) =>
+        el(doc, 'div', { class: 'stat' }, [
+          el(doc, 'dt', {}, [el(doc, 'span', { class: 'sr-only', text: 'Uptime ' }), w]),
+          el(doc, 'dd', { 'data-window': w }),
+        ]),
+      ),
+      ...['p50', 'p95'].map((p) =>
+        el(doc, 'div', { class: 'stat stat-latency' }, [
+          el(doc, 'dt', {}, [el(doc, 'span', { class: 'sr-only', text: 'Latency ' }), p]),
+          el(doc, 'dd', { 'data-latency': p }),
+        ]),
+      ),
+      el(doc, 'div', { class: 'stat stat-badge' }, [
+        el(doc, 'dt', { class: 'sr-only', text: 'Badge' }),
+        el(doc, 'dd', {}, [el(doc, 'a', { class: 'badge-link' })]),
+      ]),
+    ]),
+  ]);
+}
+
+function updateRoute(doc, row, route, ctx) {
+  const name = route.name || route.rule;
+  setText(row.querySelector('.route-name'), name);
+  setText(row.querySelector('.route-rule'), route.rule);
+  const docEl = row.querySelector('.route-doc');
+  setText(docEl, route.doc || '');
+  show(docEl, Boolean(route.doc));
+
+  const state = routeState(route.status);
+  const stateEl = row.querySelector('.route-state');
+  if (stateEl.getAttribute('data-status') !== route.status) {
+    stateEl.replaceChildren(stateBadge(doc, state.tone, state.label));
+    stateEl.setAttribute('data-status', route.status);
+  }
+
+  const history = route.history || [];
+  const bars = row.querySelector('.bars');
+  setAttr(bars, 'aria-label', `Daily history of ${name}, last ${history.length} days`);
+  reconcile(
+    bars,
+    history,
+    (day) => day.date,
+    () => el(doc, 'li', { tabindex: '-1' }),
+    (bar, day) => updateBar(bar, day, route, ctx),
+  );
+  if (!bars.querySelector('[tabindex="0"]') && bars.lastElementChild) {
+    bars.lastElementChild.setAttribute('tabindex', '0');
+  }
+
+  setText(row.querySelector('.axis-start'), `${history.length} days ago`);
+  setText(row.querySelector('.axis-uptime'), periodUptimeText(history));
+
+  for (const w of UPTIME_WINDOWS) {
+    setText(row.querySelector(`[data-window="${w}"]`), formatUptime(route.uptime ? route.uptime[w] : null));
+  }
+  for (const p of ['p50', 'p95']) {
+    setText(row.querySelector(`[data-latency="${p}"]`), formatLatency(route.latency_ms ? route.latency_ms[p] : null));
+  }
+  const badge = row.querySelector('.badge-link');
+  const badgeUrl = safeLink(route.badge_url, ctx.baseUrl);
+  show(badge.closest('.stat'), Boolean(badgeUrl));
+  if (badgeUrl) {
+    setAttr(badge, 'href', badgeUrl);
+    if (!badge.firstChild) badge.append('Badge', el(doc, 'span', { class: 'sr-only' }));
+    setText(badge.lastChild, ` for ${name}`);
+  }
+}
+
+/** Uptime over the shown period, from the daily counts: "99.82% uptime over 90 days". */
+export function periodUptimeText(history) {
+  let requests = 0;
+  let failures = 0;
+  for (const day of history) {
+    requests += day.requests;
+    failures += day.failures;
+  }
+  if (!requests) return 'No requests in this period';
+  return `${formatUptime(uptimeFromCounts(requests, failures))} uptime`;
+}
+
+function updateBar(bar, day, route, ctx) {
+  setAttr(bar, 'id', `bar-${route.id}-${day.date}`);
+  setAttr(bar, 'class', barClass(day));
+  const state = dayState(day);
+  const uptime = day.requests ? `, ${formatUptime(uptimeFromCounts(day.requests, day.failures))} uptime` : '';
+  setAttr(bar, 'aria-label', `${formatDay(day.date, ctx.locale)}: ${state.label}${uptime}`);
+  setTip(bar, describeDay(day, ctx.locale));
+}
+
+function renderRoutes(doc, data, ctx) {
+  const list = byId(doc, 'route-list');
+  reconcile(
+    list,
+    data.routes,
+    (route) => route.id,
+    (route) => createRoute(doc, route),
+    (row, route) => updateRoute(doc, row, route, ctx),
+  );
+  show(byId(doc, 'routes-empty'), data.routes.length === 0);
+  show(list, data.routes.length > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incidents and maintenance
+
+function timeline(doc, updates, ctx) {
+  // Newest first, as readers look for the latest word.
+  const items = [...(updates || [])].reverse().map((u) =>
+    el(doc, 'li', { class: `timeline-item status-${u.status}` }, [
+      el(doc, 'p', { class: 'timeline-head' }, [
+        el(doc, 'strong', { text: incidentStatusLabel(u.status) }),
+        ' · ',
+        timeEl(doc, u.created_at, ctx),
+      ]),
+      el(doc, 'p', { class: 'timeline-message', text: u.message || '' }),
+    ]),
+  );
+  return el(doc, 'ol', { class: 'timeline', 'aria-label': 'Updates, newest first' }, items);
+}
+
+function incidentMeta(doc, incident, routes, ctx) {
+  const parts = [`Affects ${affectedNames(incident.route_ids, routes)}`, ' · Started ', timeEl(doc, incident.started_at, ctx)];
+  if (incident.resolved_at) {
+    const lasted = new Date(incident.resolved_at) - new Date(incident.started_at);
+    parts.push(' · Resolved ', timeEl(doc, incident.resolved_at, ctx), ` after ${formatDuration(lasted)}`);
+  }
+  if (incident.automatic) parts.push(' · Detected automatically');
+  return el(doc, 'p', { class: 'meta' }, parts);
+}
+
+function incidentHead(doc, incident, tag) {
+  const impact = impactState(incident.impact);
+  return el(doc, 'div', { class: 'card-head' }, [
+    el(doc, tag, { class: 'card-title', text: incident.title }),
+    el(doc, 'span', { class: 'pills' }, [
+      stateBadge(doc, impact.tone, impact.label),
+      el(doc, 'span', { class: 'pill', text: incidentStatusLabel(incident.status) }),
+    ]),
+  ]);
+}
+
+function renderActiveIncidents(doc, data, ctx) {
+  const active = data.incidents ? data.incidents.active : [];
+  reconcile(
+    byId(doc, 'active-list'),
+    active,
+    (i) => i.id,
+    (i) => el(doc, 'li', { id: `incident-${i.id}` }),
+    (card, i) => {
+      setAttr(card, 'class', `card incident tone-${impactState(i.impact).tone}`);
+      card.replaceChildren(incidentHead(doc, i, 'h3'), incidentMeta(doc, i, data.routes, ctx), timeline(doc, i.updates, ctx));
+    },
+  );
+  show(byId(doc, 'active-incidents'), active.length > 0);
+}
+
+function renderPastIncidents(doc, data, ctx) {
+  const recent = data.incidents ? data.incidents.recent : [];
+  reconcile(
+    byId(doc, 'past-list'),
+    recent,
+    (i) => i.id,
+    (i) =>
+      el(doc, 'li', { class: 'card past' }, [
+        el(doc, 'details', {}, [el(doc, 'summary', { id: `past-incident-${i.id}` }), el(doc, 'div', { class: 'details-body' })]),
+      ]),
+    (card, i) => {
+      card.querySelector('summary').replaceChildren(incidentHead(doc, i, 'h3'));
+      card.querySelector('.details-body').replaceChildren(incidentMeta(doc, i, data.routes, ctx), timeline(doc, i.updates, ctx));
+    },
+  );
+  show(byId(doc, 'past-empty'), recent.length === 0);
+}
+
+function renderMaintenance(doc, data, ctx) {
+  const windows = data.maintenance ? [...data.maintenance.active, ...data.maintenance.upcoming] : [];
+  reconcile(
+    byId(doc, 'maintenance-list'),
+    windows,
+    (m) => m.id,
+    (m) => el(doc, 'li', { id: `maintenance-${m.id}`, class: 'card maintenance tone-maint' }),
+    (card, m) => {
+      const tone = m.status === 'in_progress' ? 'maint' : 'none';
+      card.replaceChildren(
+        el(doc, 'div', { class: 'card-head' }, [
+          el(doc, 'h3', { class: 'card-title', text: m.title }),
+          el(doc, 'span', { class: 'pills' }, [stateBadge(doc, tone, maintenanceStatusLabel(m.status))]),
+        ]),
+        el(doc, 'p', { class: 'meta' }, [
+          timeEl(doc, m.starts_at, ctx),
+          ' – ',
+          timeEl(doc, m.ends_at, ctx),
+          ` · Affects ${affectedNames(m.route_ids, data.routes)}`,
+        ]),
+        m.description ? el(doc, 'p', { class: 'card-text', text: m.description }) : null,
+      );
+    },
+  );
+  show(byId(doc, 'maintenance'), windows.length > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Render a summary response into the page. `ctx`: {timeZone, locale, baseUrl}. Safe to call again
+ * with newer data: existing nodes are updated in place.
+ */
+export function renderSummary(doc, data, ctx) {
+  renderPageInfo(doc, data, ctx);
+  renderOverall(doc, data);
+  renderMaintenance(doc, data, ctx);
+  renderActiveIncidents(doc, data, ctx);
+  renderRoutes(doc, data, ctx);
+  renderPastIncidents(doc, data, ctx);
+  doc.body.setAttribute('data-state', 'ready');
+}
+
+/**
+ * Show that the API could not be read. With earlier data on the page the data stays and the notice
+ * says how old it is; without, the banner says the status is unavailable.
+ */
+export function renderError(doc, message, { lastUpdated, retrySeconds }, ctx) {
+  const notice = byId(doc, 'notice');
+  const retry = retrySeconds ? ` Retrying every ${retrySeconds} s.` : '';
+  if (lastUpdated) {
+    notice.replaceChildren(
+      el(doc, 'strong', { text: 'Live updates paused. ' }),
+      `${message} Showing data from `,
+      timeEl(doc, lastUpdated, { ...ctx, seconds: true }),
+      `.${retry}`,
+    );
+  } else {
+    notice.replaceChildren(el(doc, 'strong', { text: 'Status unavailable. ' }), `${message}${retry}`);
+    const banner = byId(doc, 'overall');
+    setAttr(banner, 'class', 'banner tone-none');
+    setText(byId(doc, 'overall-heading'), 'Status unavailable');
+  }
+  show(notice, true);
+  doc.body.setAttribute('data-state', lastUpdated ? 'stale' : 'error');
+}
+
+export function clearError(doc) {
+  show(byId(doc, 'notice'), false);
+}
