@@ -3,9 +3,10 @@
 
 /**
  * Start calling `load()` (returns a promise of the interval in seconds to wait next) repeatedly.
- * Returns {now(), stop()}: `now()` loads at once and reschedules; `stop()` cancels.
+ * Returns {now(), stop()}: `now()` loads at once and reschedules; `stop()` cancels. A load that
+ * rejects keeps the previous interval; from a timer its error goes to `onError`.
  */
-export function startRefresh(load, { timers = globalThis, initialSeconds = 60 } = {}) {
+export function startRefresh(load, { timers = globalThis, initialSeconds = 60, onError = console.error } = {}) {
   let handle = null;
   let stopped = false;
   let running = null;
@@ -14,7 +15,8 @@ export function startRefresh(load, { timers = globalThis, initialSeconds = 60 } 
   const schedule = () => {
     if (stopped) return;
     timers.clearTimeout(handle);
-    handle = timers.setTimeout(run, Math.max(1, seconds) * 1000);
+    // A timer has nobody to reject to: report the failure; the finally below already rescheduled.
+    handle = timers.setTimeout(() => run().catch(onError), Math.max(1, seconds) * 1000);
   };
 
   async function run() {

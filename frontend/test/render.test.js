@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { clearError, periodUptimeText, renderError, renderSummary } from '../src/render.js';
+import { tipOf } from '../src/tooltip.js';
+import { ctx, history, incident, pageDocument, route, summary } from './fixtures.js';
+
+const rows = (doc) => Array.from(doc.querySelectorAll('#route-list > li'));
+const INLINE = new Set(['TIME', 'STRONG', 'A', 'CODE']);
+
+/** Visible text with block-like elements separated by spaces, as a reader would see it. */
+function text(node) {
+  const parts = [];
+  const walk = (n) => {
+    if (n.nodeType === 3) parts.push(n.nodeValue);
+    else if (n.nodeType === 1) {
+      const gap = INLINE.has(n.tagName) ? '' : ' ';
+      parts.push(gap);
+      n.childNodes.forEach(walk);
+      parts.push(gap);
+    }
+  };
+  node.childNodes.forEach(walk);
+  return parts.join('').replace(/\s+/g, ' ').trim();
+}
+
+describe('overall banner and page info', () => {
+  test('operational page: title, banner, links and last update in the reader zone', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary(), ctx);
+    assert.equal(doc.getElementById('page-title').textContent, 'Acme status');
+    assert.equal(doc.title, 'Acme status');
+    assert.equal(doc.getElementById('overall').className, 'banner tone-ok');
+    assert.equal(doc.getElementById('overall-heading').textContent, 'All systems operational');
+    assert.equal(doc.querySelector('#overall .icon').textContent, '✓');
+    assert.equal(doc.getElementById('feed-link').getAttribute('href'), 'https://example.test/app/status/feed.atom');
+    assert.equal(doc.getElementById('badge-link').getAttribute('href'), 'https://example.test/app/status/badge.svg');
+    const updated = text(doc.getElementById('updated'));
+    assert.match(updated, /Last updated 21 Nov 2026, 16:00:00 CET/);
+    assert.match(updated, /Europe\/Berlin \(CET\)/);
+    assert.equal(doc.body.getAttribute('data-state'), 'ready');
+  });
+
+  for (const [indicator, tone, glyph] of [
+    ['degraded', 'warn', '!'],
+    ['partial_outage', 'bad', '×'],
+    ['major_outage', 'bad', '×'],
+    ['maintenance', 'maint', '‖'],
+    ['no_data', 'none', '–'],
+  ]) {
+    test(`banner for ${indicator} has tone, glyph and text`, () => {
+      const doc = pageDocument();
+      renderSummary(doc, summary({ status: { indicator, description: `Text for ${indicator}` } }), ctx);
+      assert.equal(doc.getElementById('overall').className, `banner tone-${tone}`);
+      assert.equal(doc.querySelector('#overall .icon').textContent, glyph);
+      assert.equal(doc.getElementById('overall-heading').textContent, `Text for ${indicator}`);
+    });
+  }
+
+  test('links with other schemes than http(s) are not used', () => {
+    const doc = pageDocument();
+    const data = summary();
+    data.page.feed_url = 'javascript:alert(1)';
+    renderSummary(doc, data, ctx);
+    assert.equal(doc.getElementById('feed-link').getAttribute('href'), 'feed.atom');
+  });
+});
+
+describe('route rows', () => {
+  test('one row per route with name, rule, doc, state, bars, uptime and latency', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary(), ctx);
+    const [first, second] = rows(doc);
+    assert.equal(rows(doc).length, 2);
+    assert.equal(first.id, 'route-1');
+    assert.equal(first.querySelector('.route-name').textContent, 'Route 1');
+    assert.equal(first.querySelector('.route-rule').textContent, '/r/1');
+    assert.equal(first.querySelector('.route-doc').textContent, 'Does thing 1');
+    assert.equal(text(first.querySelector('.route-state')), '✓ Operational');
+    assert.equal(first.querySelectorAll('.bars > li').length, 30);
+    assert.equal(first.querySelector('[data-window="24h"]').textContent, '100%');
+    assert.equal(first.querySelector('[data-window="7d"]').textContent, '99.95%');
+    assert.equal(first.querySelector('[data-window="90d"]').textContent, 'No data');
+    assert.equal(first.querySelector('[data-latency="p50"]').textContent, '13 ms');
+    assert.equal(first.querySelector('[data-latency="p95"]').textContent, '48 ms');
+    assert.equal(first.querySelector('.badge-link').getAttribute('href'), 'https://example.test/app/status/badges/1/uptime.svg');
+    assert.equal(text(first.querySelector('.badge-link')), 'Badge for Route 1');
+    assert.equal(second.id, 'route-2');
+    assert.equal(doc.getElementById('routes-empty').hidden, true);
+  });
+
+  for (const [status, tone, label] of [
+    ['degraded', 'warn', 'Degraded'],
+    ['outage', 'bad', 'Outage'],
+    ['maintenance', 'maint', 'Maintenance'],
+    ['no_data', 'none', 'No data yet'],
+  ]) {
+    test(`route state ${status} renders as shape, glyph and text`, () => {
+      const doc = pageDocument();
+      renderSummary(doc, summary({ routes: [route(1, { status })] }), ctx);
+      const state = doc.querySelector('#route-1 .route-state .state');
+      assert.equal(state.className, `state tone-${tone}`);
+      assert.equal(state.querySelector('.icon').getAttribute('aria-hidden'), 'true');
+      assert.equal(state.lastChild.textContent, label);
+    });
+  }
+
+  test('bars: one per day, oldest first, tone classes, labels, tooltips and a single tab stop', () => {
+    const doc = pageDocument();
+    const days = history(30, (i) => (i === 0 ? { requests: 0, failures: 0 } : i === 10 ? { requests: 100, failures: 50 } : i === 20 ? { requests: 100, failures: 2 } : { requests: 100, failures: 0 }));
+    renderSummary(doc, summary({ routes: [route(7, { history: days })] }), ctx);
+    const bars = Array.from(doc.querySelectorAll('#route-7 .bars > li'));
+    assert.equal(bars[0].id, 'bar-7-2026-10-23');
+    assert.equal(bars[29].id, 'bar-7-2026-11-21');
+    assert.equal(bars[0].className, 'bar tone-none');
+    assert.equal(bars[10].className, 'bar tone-bad');
+    assert.equal(bars[20].className, 'bar tone-warn');
+    assert.equal(bars[21].className, 'bar tone-ok');
+    assert.equal(bars[10].getAttribute('aria-label'), 'Mon, 2 Nov 2026: Major failures, 50.00% uptime');
+    assert.equal(bars[0].getAttribute('aria-label'), 'Fri, 23 Oct 2026: No requests');
+    assert.deepEqual(tipOf(bars[20]).slice(0, 3), ['Thu, 12 Nov 2026 (UTC)', 'Some failures', '98.00% uptime']);
+    assert.deepEqual(bars.map((b) => b.getAttribute('tabindex')).filter((t) => t === '0'), ['0']);
+    assert.equal(bars[29].getAttribute('tabindex'), '0');
+    assert.equal(doc.querySelector('#route-7 .axis-start').textContent, '30 days ago');
+    assert.equal(doc.querySelector('#route-7 .axis-uptime').textContent, '98.20% uptime');
+  });
+
+  test('period uptime sums counts and never hides a failure', () => {
+    assert.equal(periodUptimeText(history(90, () => ({ requests: 100000, failures: 0 }))), '100% uptime');
+    assert.equal(periodUptimeText(history(90, (i) => ({ requests: 100000, failures: i === 3 ? 1 : 0 }))), '99.99% uptime');
+    assert.equal(periodUptimeText(history(90, () => ({ requests: 0, failures: 0 }))), 'No requests in this period');
+  });
+
+  test('empty state: no routes yet', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary({ routes: [], status: { indicator: 'no_data', description: 'No data yet' } }), ctx);
+    assert.equal(doc.getElementById('routes-empty').hidden, false);
+    assert.match(doc.getElementById('routes-empty').textContent, /No traffic recorded yet/);
+    assert.equal(doc.getElementById('route-list').hidden, true);
+    assert.equal(doc.getElementById('past-empty').hidden, false);
+    assert.equal(doc.getElementById('active-incidents').hidden, true);
+    assert.equal(doc.getElementById('maintenance').hidden, true);
+  });
+});
+
+describe('incidents and maintenance', () => {
+  test('active incident with impact, affected routes and timeline newest first', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary({ incidents: { active: [incident(5, { route_ids: [1, 2] })], recent: [] } }), ctx);
+    assert.equal(doc.getElementById('active-incidents').hidden, false);
+    const card = doc.getElementById('incident-5');
+    assert.equal(card.className, 'card incident tone-bad');
+    assert.equal(card.querySelector('.card-title').textContent, 'Incident 5');
+    assert.equal(card.querySelector('.card-title').tagName, 'H3');
+    assert.match(text(card), /Major impact/);
+    assert.match(text(card.querySelector('.meta')), /^Affects Route 1, Route 2 · Started 21 Nov 2026, 14:00 CET$/);
+    const items = Array.from(card.querySelectorAll('.timeline > li')).map(text);
+    assert.deepEqual(items, [
+      'Identified · 21 Nov 2026, 14:40 CET Database failover',
+      'Investigating · 21 Nov 2026, 14:05 CET Looking into errors',
+    ]);
+  });
+
+  test('past incidents collapse into details with resolution time and duration', () => {
+    const doc = pageDocument();
+    const past = incident(6, { status: 'resolved', resolved_at: '2026-11-21T15:05:00Z', automatic: true });
+    renderSummary(doc, summary({ incidents: { active: [], recent: [past] } }), ctx);
+    assert.equal(doc.getElementById('past-empty').hidden, true);
+    const summaryEl = doc.getElementById('past-incident-6');
+    assert.equal(summaryEl.tagName, 'SUMMARY');
+    assert.match(text(summaryEl), /Incident 6/);
+    const body = text(doc.querySelector('#past-list .details-body'));
+    assert.match(body, /Resolved 21 Nov 2026, 16:05 CET after 2 h 5 min/);
+    assert.match(body, /Detected automatically/);
+  });
+
+  test('maintenance windows, active and upcoming, with their time span', () => {
+    const doc = pageDocument();
+    const m = (id, status, route_ids) => ({
+      id,
+      title: `Window ${id}`,
+      description: 'Database upgrade',
+      starts_at: '2026-11-22T01:00:00Z',
+      ends_at: '2026-11-22T02:00:00Z',
+      route_ids,
+      status,
+    });
+    renderSummary(doc, summary({ maintenance: { active: [m(1, 'in_progress', [2])], upcoming: [m(2, 'scheduled', [])] } }), ctx);
+    assert.equal(doc.getElementById('maintenance').hidden, false);
+    assert.match(text(doc.getElementById('maintenance-1')), /Window 1 ‖ In progress 22 Nov 2026, 02:00 CET – 22 Nov 2026, 03:00 CET · Affects Route 2 Database upgrade/);
+    assert.match(text(doc.getElementById('maintenance-2')), /– Scheduled .* · Affects All routes/);
+  });
+});
+
+describe('server text is text', () => {
+  const evil = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">"\'&';
+
+  test('route, incident and maintenance texts never become elements', () => {
+    const doc = pageDocument();
+    const data = summary({
+      page: { title: evil, refresh_seconds: 60, feed_url: 'feed.atom', badge_url: 'badge.svg' },
+      status: { indicator: 'major_outage', description: evil },
+      routes: [route(1, { name: evil, doc: evil, rule: evil })],
+      incidents: {
+        active: [incident(1, { title: evil, updates: [{ id: 1, status: 'investigating', message: evil, created_at: '2026-11-21T13:05:00Z' }] })],
+        recent: [],
+      },
+      maintenance: {
+        active: [],
+        upcoming: [{ id: 1, title: evil, description: evil, starts_at: '2026-11-22T01:00:00Z', ends_at: '2026-11-22T02:00:00Z', route_ids: [], status: 'scheduled' }],
+      },
+    });
+    renderSummary(doc, data, ctx);
+    assert.equal(doc.body.querySelectorAll('script, img').length, 0);
+    assert.equal(doc.querySelector('#route-1 .route-name').textContent, evil);
+    assert.equal(doc.querySelector('#route-1 .route-doc').textContent, evil);
+    assert.equal(doc.querySelector('#incident-1 .timeline-message').textContent, evil);
+    assert.equal(doc.querySelector('#maintenance-1 .card-text').textContent, evil);
+    assert.equal(doc.getElementById('overall-heading').textContent, evil);
+  });
+});
+
+describe('refresh in place', () => {
+  test('re-rendering keeps row and bar nodes, updates their content and drops removed routes', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary({ routes: [route(1), route(2), route(3)] }), ctx);
+    const row2 = doc.getElementById('route-2');
+    const bar = doc.getElementById('bar-2-2026-11-21');
+    bar.setAttribute('tabindex', '0');
+    doc.querySelector('#route-2 .bars > li:last-child').setAttribute('tabindex', '-1');
+    doc.getElementById('bar-2-2026-11-10').setAttribute('tabindex', '0');
+    const newer = route(2, { name: 'Renamed', status: 'outage', history: history(30, () => ({ requests: 10, failures: 10 })) });
+    renderSummary(doc, summary({ routes: [newer, route(1)] }), ctx);
+    assert.equal(doc.getElementById('route-2'), row2);
+    assert.equal(doc.getElementById('bar-2-2026-11-21'), bar);
+    assert.deepEqual(rows(doc).map((r) => r.id), ['route-2', 'route-1']);
+    assert.equal(row2.querySelector('.route-name').textContent, 'Renamed');
+    assert.equal(text(row2.querySelector('.route-state')), '× Outage');
+    assert.equal(bar.className, 'bar tone-bad');
+    // The reader's roving position survives the refresh.
+    assert.equal(doc.getElementById('bar-2-2026-11-10').getAttribute('tabindex'), '0');
+    assert.equal(doc.getElementById('route-3'), null);
+  });
+
+  test('a longer period adds bars, a shorter one removes the oldest', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary({ routes: [route(1, { history: history(30) })] }), ctx);
+    renderSummary(doc, summary({ routes: [route(1, { history: history(90) })] }), ctx);
+    const bars = doc.querySelectorAll('#route-1 .bars > li');
+    assert.equal(bars.length, 90);
+    assert.equal(bars[0].id, 'bar-1-2026-08-24');
+    assert.equal(doc.querySelector('#route-1 .bars').getAttribute('aria-label'), 'Daily history of Route 1, last 90 days');
+  });
+});
+
+describe('error state', () => {
+  test('without earlier data the page says the status is unavailable', () => {
+    const doc = pageDocument();
+    renderError(doc, 'The status service could not be reached.', { lastUpdated: null, retrySeconds: 60 }, ctx);
+    const notice = doc.getElementById('notice');
+    assert.equal(notice.hidden, false);
+    assert.equal(notice.getAttribute('role'), 'status');
+    assert.equal(text(notice), 'Status unavailable. The status service could not be reached. Retrying every 60 s.');
+    assert.equal(doc.getElementById('overall-heading').textContent, 'Status unavailable');
+    assert.equal(doc.body.getAttribute('data-state'), 'error');
+  });
+
+  test('with earlier data the data stays and the notice gives its age', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary({ status: { indicator: 'degraded', description: 'Degraded performance' } }), ctx);
+    renderError(doc, 'The status service answered 502.', { lastUpdated: '2026-11-21T15:00:00Z', retrySeconds: 30 }, ctx);
+    assert.equal(
+      text(doc.getElementById('notice')),
+      'Live updates paused. The status service answered 502. Showing data from 21 Nov 2026, 16:00:00 CET. Retrying every 30 s.',
+    );
+    assert.equal(rows(doc).length, 2);
+    assert.equal(doc.getElementById('overall-heading').textContent, 'Degraded performance');
+    assert.equal(doc.body.getAttribute('data-state'), 'stale');
+    clearError(doc);
+    assert.equal(doc.getElementById('notice').hidden, true);
+  });
+});
