@@ -1,0 +1,248 @@
+"""Settings read from ``app.config``, validated once at ``init_app``.
+
+Every key has a ``SERVER_STATUS_`` name; the keys the original package used
+(``SQLALCHEMY_DATABASE_URI``, ``API_ENABLED``, ``API_SECRET``) still work as
+aliases. A bad value raises :class:`ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Every key with its default, in the order the README documents them.
+DEFAULTS: dict[str, Any] = {
+    "SERVER_STATUS_DATABASE_URI": None,
+    "SERVER_STATUS_SQLALCHEMY_BIND": None,
+    "SERVER_STATUS_AUTO_MIGRATE": True,
+    "SERVER_STATUS_URL_PREFIX": "/status",
+    "SERVER_STATUS_ADMIN_PREFIX": "/flask-status",
+    "SERVER_STATUS_API_ENABLED": False,
+    "SERVER_STATUS_API_SECRET": None,
+    "SERVER_STATUS_PAGE_TITLE": None,
+    "SERVER_STATUS_PAGE_REFRESH_SECONDS": 60,
+    "SERVER_STATUS_ROUTES": None,
+    "SERVER_STATUS_FAILURE_STATUSES": None,
+    "SERVER_STATUS_EXCLUDE_PREFIXES": ["/z"],
+    "SERVER_STATUS_RECORD_STATIC": False,
+    "SERVER_STATUS_RECORD_SELF": False,
+    "SERVER_STATUS_FLUSH_INTERVAL_SECONDS": 10.0,
+    "SERVER_STATUS_BUFFER_MAX_BUCKETS": 20_000,
+    "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": 5,
+    "SERVER_STATUS_INCIDENT_WINDOW_SECONDS": 300,
+    "SERVER_STATUS_INCIDENT_QUIET_SECONDS": 600,
+    "SERVER_STATUS_RETENTION_MINUTE_HOURS": 48,
+    "SERVER_STATUS_RETENTION_HOUR_DAYS": 30,
+    "SERVER_STATUS_RETENTION_DAY_DAYS": 400,
+}
+
+#: Keys of the original package that still work, mapped to their prefixed name.
+ALIASES: dict[str, str] = {
+    "API_ENABLED": "SERVER_STATUS_API_ENABLED",
+    "API_SECRET": "SERVER_STATUS_API_SECRET",
+}
+
+DEFAULT_FAILURE_STATUSES: frozenset[int] = frozenset(range(500, 600))
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one app. Read-only; built by :func:`load_settings`.
+
+    Attributes used by the web layer: ``url_prefix`` and ``admin_prefix``
+    (normalised: leading ``/``, no trailing ``/``), ``api_enabled``,
+    ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed),
+    ``page_title`` and ``page_refresh_seconds``, ``routes`` (``None`` or the
+    rules to record and show), the incident and retention settings.
+    """
+
+    database_uri: str | None
+    sqlalchemy_bind: str | None
+    auto_migrate: bool
+    url_prefix: str
+    admin_prefix: str
+    api_enabled: bool
+    api_secret: str | None
+    page_title: str
+    page_refresh_seconds: int
+    routes: frozenset[str] | None
+    failure_statuses: frozenset[int]
+    exclude_prefixes: tuple[str, ...]
+    record_static: bool
+    record_self: bool
+    flush_interval_seconds: float
+    buffer_max_buckets: int
+    incident_failure_threshold: int
+    incident_window_seconds: int
+    incident_quiet_seconds: int
+    retention_minute_hours: int
+    retention_hour_days: int
+    retention_day_days: int
+
+    def is_failure(self, status: int) -> bool:
+        return status in self.failure_statuses
+
+
+def _lookup(config: Mapping[str, Any], key: str) -> Any:
+    if key in config:
+        return config[key]
+    for alias, target in ALIASES.items():
+        if target == key and alias in config:
+            return config[alias]
+    return DEFAULTS[key]
+
+
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ConfigError(key, f"expected a boolean, got {value!r}")
+
+
+def _number(key: str, value: Any, *, minimum: float, integer: bool) -> Any:
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(key, f"expected {kind}, got {value!r}") from None
+    if isinstance(value, bool) or number < minimum:
+        raise ConfigError(key, f"expected a value >= {minimum}, got {value!r}")
+    return number
+
+
+def _prefix(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip("/ "):
+        raise ConfigError(key, f"expected a URL path such as '/status', got {value!r}")
+    return "/" + value.strip().strip("/")
+
+
+def _optional_str(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(key, f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _secret(key: str, value: Any) -> str | None:
+    secret = _optional_str(key, value)
+    if secret is None:
+        return None
+    secret = secret.strip()
+    if secret[:7].lower() == "bearer ":
+        secret = secret[7:].strip()
+    return secret or None
+
+
+def _rules(key: str, value: Any) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(key, f"expected a list of URL rules, got {value!r}")
+    rules = list(value)
+    if not all(isinstance(rule, str) and rule.startswith("/") for rule in rules):
+        raise ConfigError(key, f"every rule must be a string starting with '/', got {rules!r}")
+    return frozenset(rules)
+
+
+def _statuses(key: str, value: Any) -> frozenset[int]:
+    if value is None:
+        return DEFAULT_FAILURE_STATUSES
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(key, f"expected a list of HTTP status codes, got {value!r}")
+    statuses = list(value)
+    if not all(
+        isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses
+    ):
+        raise ConfigError(key, f"every status must be an integer from 100 to 599, got {statuses!r}")
+    return frozenset(statuses)
+
+
+def _prefixes(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(key, f"expected a list of URL path prefixes, got {value!r}")
+    return tuple(_prefix(key, item) for item in value)
+
+
+def load_settings(
+    config: Mapping[str, Any],
+    *,
+    import_name: str,
+    routes: Iterable[str] | None = None,
+    url_prefix: str | None = None,
+) -> Settings:
+    """Validate ``config`` (an app's config) into :class:`Settings`.
+
+    ``routes`` and ``url_prefix`` are the :class:`~flask_server_status.FlaskStatus`
+    arguments; when given they win over ``SERVER_STATUS_ROUTES`` and
+    ``SERVER_STATUS_URL_PREFIX``.
+    """
+
+    def get(key: str) -> Any:
+        return _lookup(config, key)
+
+    def integer(key: str, minimum: int = 1) -> int:
+        value: int = _number(key, get(key), minimum=minimum, integer=True)
+        return value
+
+    title = _optional_str("SERVER_STATUS_PAGE_TITLE", get("SERVER_STATUS_PAGE_TITLE"))
+    prefix_key = "url_prefix" if url_prefix is not None else "SERVER_STATUS_URL_PREFIX"
+    routes_key = "routes" if routes is not None else "SERVER_STATUS_ROUTES"
+    retention_day_days = integer("SERVER_STATUS_RETENTION_DAY_DAYS")
+    if retention_day_days < 90:
+        raise ConfigError(
+            "SERVER_STATUS_RETENTION_DAY_DAYS",
+            f"must be at least 90 (the longest uptime window), got {retention_day_days}",
+        )
+    settings = Settings(
+        database_uri=_optional_str("SERVER_STATUS_DATABASE_URI", get("SERVER_STATUS_DATABASE_URI")),
+        sqlalchemy_bind=_optional_str(
+            "SERVER_STATUS_SQLALCHEMY_BIND", get("SERVER_STATUS_SQLALCHEMY_BIND")
+        ),
+        auto_migrate=_bool("SERVER_STATUS_AUTO_MIGRATE", get("SERVER_STATUS_AUTO_MIGRATE")),
+        url_prefix=_prefix(
+            prefix_key, url_prefix if url_prefix is not None else get("SERVER_STATUS_URL_PREFIX")
+        ),
+        admin_prefix=_prefix("SERVER_STATUS_ADMIN_PREFIX", get("SERVER_STATUS_ADMIN_PREFIX")),
+        api_enabled=_bool("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED")),
+        api_secret=_secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET")),
+        page_title=title if title is not None else import_name,
+        page_refresh_seconds=integer("SERVER_STATUS_PAGE_REFRESH_SECONDS"),
+        routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),
+        failure_statuses=_statuses(
+            "SERVER_STATUS_FAILURE_STATUSES", get("SERVER_STATUS_FAILURE_STATUSES")
+        ),
+        exclude_prefixes=_prefixes(
+            "SERVER_STATUS_EXCLUDE_PREFIXES", get("SERVER_STATUS_EXCLUDE_PREFIXES")
+        ),
+        record_static=_bool("SERVER_STATUS_RECORD_STATIC", get("SERVER_STATUS_RECORD_STATIC")),
+        record_self=_bool("SERVER_STATUS_RECORD_SELF", get("SERVER_STATUS_RECORD_SELF")),
+        flush_interval_seconds=_number(
+            "SERVER_STATUS_FLUSH_INTERVAL_SECONDS",
+            get("SERVER_STATUS_FLUSH_INTERVAL_SECONDS"),
+            minimum=0.01,
+            integer=False,
+        ),
+        buffer_max_buckets=integer("SERVER_STATUS_BUFFER_MAX_BUCKETS"),
+        incident_failure_threshold=integer("SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD"),
+        incident_window_seconds=integer("SERVER_STATUS_INCIDENT_WINDOW_SECONDS", minimum=60),
+        incident_quiet_seconds=integer("SERVER_STATUS_INCIDENT_QUIET_SECONDS"),
+        retention_minute_hours=integer("SERVER_STATUS_RETENTION_MINUTE_HOURS", minimum=25),
+        retention_hour_days=integer("SERVER_STATUS_RETENTION_HOUR_DAYS", minimum=8),
+        retention_day_days=retention_day_days,
+    )
+    return settings

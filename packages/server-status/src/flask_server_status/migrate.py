@@ -1,0 +1,147 @@
+"""Running the package's Alembic migrations, safely from many processes at once.
+
+The migration scripts live in ``flask_server_status/migrations``; their
+version table is ``server_status_alembic_version``. :func:`upgrade` holds a
+lock for the whole run so that gunicorn workers starting together on an empty
+database migrate it exactly once: a PostgreSQL advisory lock, or on SQLite an
+exclusive transaction on a small lock file next to the database.
+
+Host apps using Flask-Migrate / Alembic for their own tables should pass
+:func:`exclude_server_status_tables` as ``include_object`` so autogenerate
+ignores these tables (see the README).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from .models import TABLE_PREFIX, metadata
+
+VERSION_TABLE = "server_status_alembic_version"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Key of the PostgreSQL advisory lock held while migrating (arbitrary, fixed).
+ADVISORY_LOCK_KEY = 0x5EE5_7A75
+LOCK_TIMEOUT_SECONDS = 120.0
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook that keeps only this package's tables."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    table_name = name if type_ == "table" else getattr(table, "name", None)
+    return bool(table_name and table_name.startswith(TABLE_PREFIX))
+
+
+def exclude_server_status_tables(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook for the *host* app: ignores this package's tables.
+
+    Use it in the host's ``migrations/env.py`` (Flask-Migrate) so autogenerate
+    neither drops nor recreates ``server_status_*`` tables::
+
+        context.configure(..., include_object=exclude_server_status_tables)
+    """
+    table_name = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    if table_name == VERSION_TABLE:
+        return False
+    return not (table_name and table_name.startswith(TABLE_PREFIX))
+
+
+def alembic_config(connection: sa.Connection) -> Config:
+    """An Alembic config for the package's scripts, bound to ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("version_table", VERSION_TABLE)
+    config.attributes["connection"] = connection
+    return config
+
+
+def heads() -> list[str]:
+    """The head revisions of the package's migration scripts (one, normally)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return list(ScriptDirectory.from_config(config).get_heads())
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` under the cross-process migration lock."""
+    with _locked_connection(engine) as connection:
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Downgrade the schema to ``revision`` (``base`` removes every table)."""
+    with _locked_connection(engine) as connection:
+        command.downgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def current(engine: sa.Engine) -> str | None:
+    """The revision the database is at, or None when never migrated."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def schema_differences(engine: sa.Engine) -> list[Any]:
+    """Differences between the models and the database (empty when in sync)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "version_table": VERSION_TABLE,
+                "include_object": include_object,
+                "compare_type": True,
+            },
+        )
+        return list(compare_metadata(context, metadata))
+
+
+def is_current(engine: sa.Engine) -> bool:
+    """True when the database is at the head revision."""
+    return current(engine) in heads()
+
+
+@contextlib.contextmanager
+def _locked_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            connection.commit()
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+                connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
+                connection.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        with engine.connect() as connection:
+            yield connection
+        return
+    lock = sqlite3.connect(f"{database}.migrate-lock", timeout=LOCK_TIMEOUT_SECONDS)
+    try:
+        # An exclusive transaction on a separate file serialises migrating
+        # processes without holding a lock on the database Alembic writes to.
+        lock.execute("BEGIN EXCLUSIVE")
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        lock.close()

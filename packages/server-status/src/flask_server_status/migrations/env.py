@@ -1,0 +1,27 @@
+"""Alembic environment of flask-server-status.
+
+Runs only through :mod:`flask_server_status.migrate`, which passes an open
+connection in ``config.attributes["connection"]``; there is no offline mode.
+Only ``server_status_`` tables are compared, and the version table is
+``server_status_alembic_version``, so this history never mixes with the host
+app's own migrations.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+
+from flask_server_status.migrate import VERSION_TABLE, include_object
+from flask_server_status.models import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    version_table=VERSION_TABLE,
+    include_object=include_object,
+    render_as_batch=True,
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,225 @@
+"""The storage schema: every table flask-server-status owns.
+
+All tables live on their own :data:`metadata` (never the host app's), are
+prefixed ``server_status_`` and use a naming convention so Alembic migrations
+name constraints the same way on SQLite and PostgreSQL.
+
+Conventions every reader and writer relies on:
+
+- Every timestamp is a *naive UTC* ``datetime`` (``DateTime`` without time
+  zone). Bucket starts are aligned: minute buckets on the minute, hourly on the
+  hour, daily on midnight UTC.
+- Bucket tables share one shape (:func:`bucket_columns`): ``requests`` is the
+  total; ``successes + failures + client_errors == requests``;
+  ``latency_sum_ms`` (a float) is the sum of request latencies in milliseconds; the
+  histogram columns named in :data:`HISTOGRAM_COLUMNS` count requests whose
+  latency is ``<=`` the matching bound in :data:`LATENCY_BUCKETS_MS` (and above
+  the previous bound), the last column (``latency_overflow``) counts requests
+  slower than the largest bound. The histogram columns sum to ``requests``.
+- Hourly and daily buckets are exact sums of the minute buckets they cover:
+  every flush adds the same deltas to all three tables. Minute buckets are kept
+  for a shorter time than hours, hours shorter than days (see ``store``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+#: Upper bounds (inclusive, milliseconds) of the latency histogram buckets.
+#: One integer column per bound (``latency_le_<bound>``) plus ``latency_overflow``.
+LATENCY_BUCKETS_MS: tuple[int, ...] = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+
+#: Histogram column names, in bound order; the last is the overflow bucket.
+HISTOGRAM_COLUMNS: tuple[str, ...] = (
+    *(f"latency_le_{bound}" for bound in LATENCY_BUCKETS_MS),
+    "latency_overflow",
+)
+
+#: Counter columns of every bucket table, in the order the capture aggregate keeps them.
+COUNTER_COLUMNS: tuple[str, ...] = (
+    "requests",
+    "successes",
+    "failures",
+    "client_errors",
+    "latency_sum_ms",
+    *HISTOGRAM_COLUMNS,
+)
+
+TABLE_PREFIX = "server_status_"
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+INCIDENT_STATUSES: tuple[str, ...] = ("investigating", "identified", "monitoring", "resolved")
+INCIDENT_IMPACTS: tuple[str, ...] = ("none", "minor", "major", "critical")
+
+
+routes = sa.Table(
+    "server_status_routes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("rule", sa.String(500), nullable=False, unique=True),
+    sa.Column("endpoint", sa.String(500), nullable=False, default=""),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("doc", sa.Text, nullable=False, default=""),
+    # True once an admin renamed the route: docstring names no longer overwrite it.
+    sa.Column("name_overridden", sa.Boolean, nullable=False, default=False),
+    # Tombstone: set by an admin DELETE; traffic for the rule is then ignored
+    # until an admin PUT re-adds it (clears this column).
+    sa.Column("deleted_at", sa.DateTime, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+
+def bucket_columns() -> list[sa.Column[Any]]:
+    """The counter columns shared by the minute, hourly and daily bucket tables."""
+    return [
+        sa.Column(
+            name,
+            sa.Float if name == "latency_sum_ms" else sa.BigInteger,
+            nullable=False,
+            default=0,
+            server_default="0",
+        )
+        for name in COUNTER_COLUMNS
+    ]
+
+
+def _bucket_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            "route_id",
+            sa.Integer,
+            sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("bucket_start", sa.DateTime, primary_key=True),
+        *bucket_columns(),
+    )
+
+
+minute_buckets = _bucket_table("server_status_minute_buckets")
+hourly_buckets = _bucket_table("server_status_hourly_buckets")
+daily_buckets = _bucket_table("server_status_daily_buckets")
+
+#: The bucket tables by granularity, finest first.
+BUCKET_TABLES: dict[str, sa.Table] = {
+    "minute": minute_buckets,
+    "hour": hourly_buckets,
+    "day": daily_buckets,
+}
+
+
+incidents = sa.Table(
+    "server_status_incidents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # The route an automatic incident is about; NULL for manual incidents,
+    # whose routes are in server_status_incident_routes.
+    sa.Column(
+        "route_id",
+        sa.Integer,
+        sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="investigating"),
+    sa.Column("impact", sa.String(20), nullable=False, default="minor"),
+    sa.Column("automatic", sa.Boolean, nullable=False, default=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("resolved_at", sa.DateTime, nullable=True),
+    sa.Column("last_failure_at", sa.DateTime, nullable=True),
+    # Type and message of the last unhandled exception behind the failures of an
+    # automatic incident. Admin views only: never shown publicly.
+    sa.Column("error_type", sa.String(200), nullable=True),
+    sa.Column("error_message", sa.Text, nullable=True),
+    sa.Index("ix_server_status_incidents_started_at", "started_at"),
+)
+
+#: At most one open automatic incident per route, enforced by the database so
+#: several processes flushing at once cannot open two.
+open_automatic_incident_index = sa.Index(
+    "uq_server_status_incidents_open_route",
+    incidents.c.route_id,
+    unique=True,
+    sqlite_where=sa.and_(incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)),
+    postgresql_where=sa.and_(incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)),
+)
+
+#: The WHERE clause of :data:`open_automatic_incident_index`, for ``ON CONFLICT``.
+OPEN_AUTOMATIC_INCIDENT_WHERE = sa.and_(
+    incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)
+)
+
+incident_updates = sa.Table(
+    "server_status_incident_updates",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "incident_id",
+        sa.Integer,
+        sa.ForeignKey("server_status_incidents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+incident_routes = sa.Table(
+    "server_status_incident_routes",
+    metadata,
+    sa.Column(
+        "incident_id",
+        sa.Integer,
+        sa.ForeignKey("server_status_incidents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "route_id",
+        sa.Integer,
+        sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+maintenance = sa.Table(
+    "server_status_maintenance",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("starts_at", sa.DateTime, nullable=False),
+    sa.Column("ends_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_server_status_maintenance_window", "starts_at", "ends_at"),
+)
+
+maintenance_routes = sa.Table(
+    "server_status_maintenance_routes",
+    metadata,
+    sa.Column(
+        "maintenance_id",
+        sa.Integer,
+        sa.ForeignKey("server_status_maintenance.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "route_id",
+        sa.Integer,
+        sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)

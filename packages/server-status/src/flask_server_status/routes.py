@@ -1,0 +1,232 @@
+"""The route registry: which rules are recorded, their names, renames and deletions.
+
+A route's display name is the ``# Name`` line of its view function's
+docstring (the rest of the docstring is its description), else the endpoint
+name. An admin rename sets ``name_overridden`` so later docstring changes do
+not undo it. An admin delete removes the route's history and leaves a
+tombstone (``deleted_at``): traffic for the rule is ignored from then on, in
+every process, until an admin rename re-adds it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.routing import Rule
+
+from .config import Settings
+from .models import BUCKET_TABLES, incident_routes, incident_updates, incidents, maintenance_routes
+from .models import routes as routes_table
+from .store import dialect_insert
+
+
+class UnknownRouteError(LookupError):
+    """No recorded (or re-addable) route has this rule."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(f"unknown route rule {rule!r}")
+        self.rule = rule
+
+
+class LiveRoute(NamedTuple):
+    """A route row that is not tombstoned: its id and current display name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """What the app itself says about a rule: its endpoint, name and description."""
+
+    endpoint: str
+    name: str
+    doc: str
+
+
+def name_and_doc(view: Callable[..., Any] | None, endpoint: str) -> tuple[str, str]:
+    """The ``# Name`` line of the view's docstring (else ``endpoint``) and the rest."""
+    docstring = inspect.getdoc(view) if view is not None else None
+    if not docstring:
+        return endpoint, ""
+    name = ""
+    rest: list[str] = []
+    for line in docstring.splitlines():
+        stripped = line.strip()
+        if not name and stripped.startswith("#"):
+            name = stripped.lstrip("#").strip()
+            continue
+        rest.append(line)
+    return name or endpoint, "\n".join(rest).strip()
+
+
+def rule_filter(settings: Settings) -> Callable[[Rule], bool]:
+    """Whether a rule is recorded and shown.
+
+    With ``routes=[...]`` exactly those rules are. Otherwise every rule except
+    static files (unless ``SERVER_STATUS_RECORD_STATIC``), the status page and
+    admin API (unless ``SERVER_STATUS_RECORD_SELF``) and rules under
+    ``SERVER_STATUS_EXCLUDE_PREFIXES`` (default ``/z``, the management endpoints).
+    """
+    excluded = list(settings.exclude_prefixes)
+    if not settings.record_self:
+        excluded += [settings.url_prefix, settings.admin_prefix]
+
+    def should_record(rule: Rule) -> bool:
+        if settings.routes is not None:
+            return rule.rule in settings.routes
+        endpoint = rule.endpoint
+        if not settings.record_static and (endpoint == "static" or endpoint.endswith(".static")):
+            return False
+        path = rule.rule
+        return not any(path == prefix or path.startswith(prefix + "/") for prefix in excluded)
+
+    return should_record
+
+
+def app_routes(app: Flask, should_record: Callable[[Rule], bool]) -> dict[str, RouteInfo]:
+    """The app's recorded rules with their names, first endpoint per rule wins."""
+    found: dict[str, RouteInfo] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule in found or not should_record(rule):
+            continue
+        name, doc = name_and_doc(app.view_functions.get(rule.endpoint), rule.endpoint)
+        found[rule.rule] = RouteInfo(rule.endpoint, name, doc)
+    return found
+
+
+def sync_routes(
+    connection: sa.Connection, infos: Mapping[str, RouteInfo], now: datetime
+) -> dict[str, LiveRoute]:
+    """Make sure every rule in ``infos`` has a row; return the live ones by rule.
+
+    New rules are inserted (concurrent inserts of the same rule are ignored);
+    names and descriptions follow the docstrings unless an admin renamed the
+    route. Tombstoned rules are left alone and not returned.
+    """
+    if not infos:
+        return {}
+    insert = dialect_insert(connection, routes_table).on_conflict_do_nothing(
+        index_elements=["rule"]
+    )
+    connection.execute(
+        insert,
+        [
+            {
+                "rule": rule,
+                "endpoint": info.endpoint,
+                "name": info.name,
+                "doc": info.doc,
+                "name_overridden": False,
+                "created_at": now,
+            }
+            for rule, info in sorted(infos.items())
+        ],
+    )
+    rows = connection.execute(
+        sa.select(routes_table).where(routes_table.c.rule.in_(list(infos)))
+    ).mappings()
+    live: dict[str, LiveRoute] = {}
+    for row in rows:
+        if row["deleted_at"] is not None:
+            continue
+        info = infos[row["rule"]]
+        overridden = bool(row["name_overridden"])
+        live[row["rule"]] = LiveRoute(row["id"], row["name"] if overridden else info.name)
+        if not overridden and (row["name"], row["doc"], row["endpoint"]) != (
+            info.name,
+            info.doc,
+            info.endpoint,
+        ):
+            connection.execute(
+                sa.update(routes_table)
+                .where(routes_table.c.id == row["id"])
+                .values(name=info.name, doc=info.doc, endpoint=info.endpoint)
+            )
+    return live
+
+
+def rename_route(
+    connection: sa.Connection,
+    rule: str,
+    name: str,
+    doc: str,
+    info: RouteInfo | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Rename a route (re-adding it if deleted); the name sticks across restarts.
+
+    ``info`` is the app's own description of the rule, used to create the row
+    when the rule has no row yet. Raises :class:`UnknownRouteError` when the
+    rule has no row and the app does not record it. Returns the route row.
+    """
+    row = (
+        connection.execute(sa.select(routes_table).where(routes_table.c.rule == rule))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        if info is None:
+            raise UnknownRouteError(rule)
+        connection.execute(
+            sa.insert(routes_table).values(
+                rule=rule,
+                endpoint=info.endpoint,
+                name=name,
+                doc=doc,
+                name_overridden=True,
+                created_at=now,
+            )
+        )
+    else:
+        connection.execute(
+            sa.update(routes_table)
+            .where(routes_table.c.id == row["id"])
+            .values(name=name, doc=doc, name_overridden=True, deleted_at=None)
+        )
+    renamed = (
+        connection.execute(sa.select(routes_table).where(routes_table.c.rule == rule))
+        .mappings()
+        .one()
+    )
+    return dict(renamed)
+
+
+def delete_route(connection: sa.Connection, rule: str, now: datetime) -> None:
+    """Delete a route's history and tombstone it.
+
+    Removes its buckets, its automatic incidents and its links to manual
+    incidents and maintenance windows. Raises :class:`UnknownRouteError` when
+    no live route has this rule.
+    """
+    route_id = connection.execute(
+        sa.select(routes_table.c.id).where(
+            routes_table.c.rule == rule, routes_table.c.deleted_at.is_(None)
+        )
+    ).scalar()
+    if route_id is None:
+        raise UnknownRouteError(rule)
+    # Explicit deletes rather than ON DELETE CASCADE: SQLite enforces foreign
+    # keys only when a pragma is set, and the row itself stays as a tombstone.
+    for table in BUCKET_TABLES.values():
+        connection.execute(sa.delete(table).where(table.c.route_id == route_id))
+    automatic = sa.select(incidents.c.id).where(incidents.c.route_id == route_id)
+    connection.execute(
+        sa.delete(incident_updates).where(incident_updates.c.incident_id.in_(automatic))
+    )
+    connection.execute(sa.delete(incidents).where(incidents.c.route_id == route_id))
+    connection.execute(sa.delete(incident_routes).where(incident_routes.c.route_id == route_id))
+    connection.execute(
+        sa.delete(maintenance_routes).where(maintenance_routes.c.route_id == route_id)
+    )
+    connection.execute(
+        sa.update(routes_table)
+        .where(routes_table.c.id == route_id)
+        .values(deleted_at=now, name_overridden=False)
+    )

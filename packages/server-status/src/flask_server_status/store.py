@@ -1,0 +1,125 @@
+"""Writing buckets: the additive upsert, rollups and retention.
+
+Every flush adds its per-minute deltas to the minute bucket *and* to the hour
+and day buckets that contain it, in one transaction, with
+``INSERT ... ON CONFLICT (route_id, bucket_start) DO UPDATE SET n = n + excluded.n``
+(SQLite and PostgreSQL). Hourly and daily rollups are therefore exact sums of
+their minutes at all times, without a separate rollup job, and any number of
+processes or hosts can flush into the same database concurrently without
+losing a count. Rows are written in a fixed order (table, route, bucket) so
+concurrent PostgreSQL transactions never deadlock on each other.
+
+Retention (see :func:`retention_bounds`): with the defaults a route keeps at
+most 48 h of minute rows (2,881), 30 days of hourly rows (721) and 400 days of
+daily rows (401): at most 4,003 bucket rows per route, however long it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .config import Settings
+from .models import BUCKET_TABLES, COUNTER_COLUMNS
+
+EPOCH = datetime(1970, 1, 1)
+
+#: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order,
+#: where minute is ``int(unix_time) // 60``.
+MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
+
+
+def utcnow() -> datetime:
+    """The current time as the naive UTC datetime every table stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def minute_start(minute: int) -> datetime:
+    """The naive UTC start of minute number ``minute`` since the Unix epoch."""
+    return EPOCH + timedelta(minutes=minute)
+
+
+def minute_of(moment: datetime) -> int:
+    """The minute number (``int(unix_time) // 60``) of a naive UTC datetime."""
+    return int((moment - EPOCH).total_seconds()) // 60
+
+
+def bucket_start(moment: datetime, granularity: str) -> datetime:
+    """Truncate a naive UTC datetime to its ``minute``, ``hour`` or ``day`` bucket."""
+    if granularity == "minute":
+        return moment.replace(second=0, microsecond=0)
+    if granularity == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """An ``INSERT`` supporting ``on_conflict_do_*`` for the connection's database."""
+    name = connection.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"flask-server-status supports SQLite and PostgreSQL, not {name}")
+
+
+def add_counts(connection: sa.Connection, counts: MinuteCounts) -> None:
+    """Add minute deltas to the minute, hourly and daily buckets (one transaction)."""
+    if not counts:
+        return
+    for granularity, table in BUCKET_TABLES.items():
+        merged: dict[tuple[int, datetime], list[float]] = {}
+        for (route_id, minute), counters in counts.items():
+            key = (route_id, bucket_start(minute_start(minute), granularity))
+            held = merged.get(key)
+            if held is None:
+                merged[key] = list(counters)
+            else:
+                for index, value in enumerate(counters):
+                    held[index] += value
+        insert = dialect_insert(connection, table)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["route_id", "bucket_start"],
+            set_={name: table.c[name] + insert.excluded[name] for name in COUNTER_COLUMNS},
+        )
+        rows = [
+            {
+                "route_id": route_id,
+                "bucket_start": start,
+                **dict(zip(COUNTER_COLUMNS, values, strict=True)),
+            }
+            for (route_id, start), values in sorted(merged.items())
+        ]
+        connection.execute(upsert, rows)
+
+
+def retention_bounds(settings: Settings) -> dict[str, int]:
+    """The most rows one route can hold per bucket table after :func:`apply_retention`."""
+    return {
+        "minute": settings.retention_minute_hours * 60 + 1,
+        "hour": settings.retention_hour_days * 24 + 1,
+        "day": settings.retention_day_days + 1,
+    }
+
+
+def retention_cutoffs(now: datetime, settings: Settings) -> dict[str, datetime]:
+    """Buckets starting before these times are deleted."""
+    return {
+        "minute": bucket_start(now, "minute") - timedelta(hours=settings.retention_minute_hours),
+        "hour": bucket_start(now, "hour") - timedelta(days=settings.retention_hour_days),
+        "day": bucket_start(now, "day") - timedelta(days=settings.retention_day_days),
+    }
+
+
+def apply_retention(connection: sa.Connection, now: datetime, settings: Settings) -> int:
+    """Delete buckets older than the retention settings; returns rows deleted."""
+    deleted = 0
+    for granularity, cutoff in retention_cutoffs(now, settings).items():
+        table = BUCKET_TABLES[granularity]
+        result = connection.execute(sa.delete(table).where(table.c.bucket_start < cutoff))
+        deleted += result.rowcount
+    return deleted
