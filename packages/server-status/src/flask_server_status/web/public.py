@@ -1,0 +1,154 @@
+"""The status page, the public JSON API, the Atom feed and the badges.
+
+One blueprint at the status prefix (default ``/status``) with the package's
+own static folder for the page bundle. The page is ``static/index.html`` as
+the frontend build wrote it, served as a file (never through Flask's template
+loader, which would change the app's template search path).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, Response, request, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
+
+from .. import reports
+from .badges import status_badge, uptime_badge
+from .errors import ApiError, install_error_handlers, json_response
+from .feed import render_feed
+from .openapi import document_for
+from .resources import add_not_found, add_resource
+from .validation import MAX_ID, choice_arg, positive_int_arg
+
+if TYPE_CHECKING:
+    from ..state import StatusState
+
+STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
+PAGE_FILE = "index.html"
+MISSING_BUNDLE = (
+    "The status page is not built: flask_server_status/static/index.html is missing.\n"
+    "Build the frontend bundle with `nox -s frontend` (or install a released wheel,\n"
+    "which ships it). The JSON API under api/ works without it.\n"
+)
+
+
+def _public(response: Response) -> Response:
+    """Readable from any origin (no credentials involved) and always revalidated."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _days() -> int:
+    return positive_int_arg(
+        "days", default=reports.MAX_HISTORY_DAYS, maximum=reports.MAX_HISTORY_DAYS
+    )
+
+
+def _existing(kind: str, item_id: int) -> int:
+    if item_id > MAX_ID:
+        raise ApiError(404, f"no {kind} with id {item_id}")
+    return item_id
+
+
+def public_blueprint(state: StatusState) -> Blueprint:
+    """The blueprint of the page, the public API, the feed and the badges."""
+    settings = state.settings
+    blueprint = Blueprint(
+        "server_status",
+        __name__,
+        url_prefix=settings.url_prefix,
+        static_folder=str(STATIC_FOLDER),
+        static_url_path="/static",
+    )
+    install_error_handlers(blueprint)
+
+    def page() -> ResponseReturnValue:
+        if not (STATIC_FOLDER / PAGE_FILE).is_file():
+            return Response(MISSING_BUNDLE, status=503, mimetype="text/plain")
+        response = send_from_directory(STATIC_FOLDER, PAGE_FILE, max_age=0)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    def summary() -> ResponseReturnValue:
+        days = _days()
+        return _public(json_response(reports.summary(state.engine, settings, days=days)))
+
+    def status() -> ResponseReturnValue:
+        return _public(json_response(reports.overall_status(state.engine, settings)))
+
+    def routes() -> ResponseReturnValue:
+        return _public(json_response(reports.route_list(state.engine, settings)))
+
+    def route(route_id: int) -> ResponseReturnValue:
+        days = _days()
+        found = reports.route_detail(
+            state.engine, settings, _existing("route", route_id), days=days
+        )
+        if found is None:
+            raise ApiError(404, f"no route with id {route_id}")
+        return _public(json_response(found))
+
+    def incidents() -> ResponseReturnValue:
+        return _public(json_response(reports.incident_overview(state.engine)))
+
+    def incident(incident_id: int) -> ResponseReturnValue:
+        found = reports.incident_detail(state.engine, _existing("incident", incident_id))
+        if found is None:
+            raise ApiError(404, f"no incident with id {incident_id}")
+        return _public(json_response(found))
+
+    def maintenance() -> ResponseReturnValue:
+        return _public(json_response(reports.maintenance_overview(state.engine)))
+
+    def openapi() -> ResponseReturnValue:
+        document = document_for(settings.url_prefix, settings.admin_prefix, request.script_root)
+        return _public(json_response(document))
+
+    def feed() -> ResponseReturnValue:
+        body = render_feed(
+            title=settings.page_title,
+            page_url=url_for(".page", _external=True),
+            feed_url=url_for(".feed", _external=True),
+            generated_at=reports.isoformat(reports.utcnow()) or "",
+            incidents=reports.feed_incidents(state.engine),
+        )
+        return _public(Response(body, mimetype="application/atom+xml"))
+
+    def badge() -> ResponseReturnValue:
+        indicator = reports.overall_status(state.engine, settings)["status"]["indicator"]
+        return _svg(status_badge("status", indicator))
+
+    def uptime(route_id: int) -> ResponseReturnValue:
+        window = choice_arg("window", reports.WINDOWS, default="30d")
+        found = reports.route_detail(
+            state.engine, settings, _existing("route", route_id), days=None
+        )
+        if found is None:
+            raise ApiError(404, f"no route with id {route_id}")
+        return _svg(uptime_badge(f"{found['name']} {window}", found["uptime"][window]))
+
+    for rule, endpoint, view in (
+        ("/", "page", page),
+        ("/api/summary", "summary", summary),
+        ("/api/status", "status", status),
+        ("/api/routes", "routes", routes),
+        ("/api/routes/<int:route_id>", "route", route),
+        ("/api/incidents", "incidents", incidents),
+        ("/api/incidents/<int:incident_id>", "incident", incident),
+        ("/api/maintenance", "maintenance", maintenance),
+        ("/api/openapi.json", "openapi", openapi),
+        ("/feed.atom", "feed", feed),
+        ("/badge.svg", "badge", badge),
+        ("/badges/<int:route_id>/uptime.svg", "uptime_badge", uptime),
+    ):
+        add_resource(blueprint, rule, endpoint, {"GET": view})
+    add_not_found(blueprint, "/api/<path:unknown>", "api_not_found")
+    add_not_found(blueprint, "/badges/<path:unknown>", "badge_not_found")
+    return blueprint
+
+
+def _svg(svg: str) -> Response:
+    return _public(Response(svg, mimetype="image/svg+xml"))
