@@ -1,0 +1,135 @@
+"""The db indicator against real SQLite and PostgreSQL, reachable or not."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_management_endpoints.health.health import Health
+from flask_management_endpoints.indicators import database, database_checks
+from tests.support.fake_service import free_port
+
+
+def make_app(url: str, binds: dict[str, str] | None = None) -> tuple[Flask, SQLAlchemy]:
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if binds:
+        app.config["SQLALCHEMY_BINDS"] = binds
+    db = SQLAlchemy()
+    db.init_app(app)
+    return app, db
+
+
+def run_outside_app_context(check: object) -> Health:
+    """Run the check on a fresh thread, as a health engine's pool would."""
+    assert callable(check)
+    results: list[Health] = []
+    thread = threading.Thread(target=lambda: results.append(check()))
+    thread.start()
+    thread.join(timeout=30)
+    return results[0]
+
+
+@pytest.fixture
+def silent_postgres() -> Iterator[str]:
+    """A PostgreSQL URL whose server accepts connections and never answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/test"
+    # Closing the listener resets the pending connections: the stuck
+    # driver call fails and its thread ends.
+    listener.close()
+
+
+def test_up_with_product_name_and_validation_query(database_url: str) -> None:
+    app, db = make_app(database_url)
+    result = run_outside_app_context(database(db, app))
+    expected = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
+    assert result.status == "UP"
+    assert result.details["database"] == expected
+    assert result.details["validationQuery"] == "SELECT 1"
+    assert result.details["version"][0].isdigit()
+    assert "error" not in result.details
+
+
+def test_checks_every_engine_including_binds(database_url: str, tmp_path: Path) -> None:
+    missing_dir = tmp_path / "no-such-dir"
+    app, db = make_app(
+        database_url,
+        binds={
+            "archive": f"sqlite:///{tmp_path / 'archive.db'}",
+            "broken": f"sqlite:///{missing_dir / 'x.db'}",
+        },
+    )
+    with app.app_context():
+        result = database(db)()
+    assert list(result.details) == ["default", "archive", "broken"]
+    assert result.details["default"]["status"] == "UP"
+    assert result.details["archive"] == {
+        "status": "UP",
+        "database": "SQLite",
+        "validationQuery": "SELECT 1",
+        "version": result.details["archive"]["version"],
+    }
+    broken = result.details["broken"]
+    assert broken["status"] == "DOWN"
+    assert broken["error"] == "OperationalError: unable to open database file"
+    assert result.status == "DOWN"
+
+
+def test_one_check_per_bind_for_a_composite(sqlite_url: str, tmp_path: Path) -> None:
+    app, db = make_app(sqlite_url, binds={"users": f"sqlite:///{tmp_path / 'users.db'}"})
+    checks = database_checks(db, app)
+    assert list(checks) == ["default", "users"]
+    for check in checks.values():
+        result = run_outside_app_context(check)
+        assert (result.status, result.details["database"]) == ("UP", "SQLite")
+
+
+def test_down_when_postgresql_is_unreachable() -> None:
+    app, db = make_app(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test")
+    result = run_outside_app_context(database(db, app))
+    assert result.status == "DOWN"
+    assert result.details["database"] == "PostgreSQL"
+    assert result.details["validationQuery"] == "SELECT 1"
+    assert result.details["error"].startswith("OperationalError: ")
+    assert "refused" in result.details["error"].lower()
+
+
+def test_a_silent_database_gives_down_within_the_timeout(silent_postgres: str) -> None:
+    app, db = make_app(silent_postgres)
+    check = database(db, app, timeout=0.5)
+
+    started = time.monotonic()
+    first = run_outside_app_context(check)
+    elapsed = time.monotonic() - started
+    assert first.status == "DOWN"
+    assert first.details["error"] == "timeout: no answer within 0.5s"
+    # Generous bound: proves the probe is not held by the silent server.
+    assert elapsed < 5
+
+    # The first query is still stuck: the next check does not queue behind it.
+    second = run_outside_app_context(check)
+    assert second.status == "DOWN"
+    assert second.details["error"] == "timeout: no answer for over 0.5s"
+
+
+def test_rejects_a_non_positive_timeout(sqlite_url: str) -> None:
+    _, db = make_app(sqlite_url)
+    with pytest.raises(ValueError, match="timeout must be positive"):
+        database(db, timeout=0)
+
+
+def test_unknown_bind_key_raises_naming_it(sqlite_url: str) -> None:
+    app, db = make_app(sqlite_url)
+    with app.app_context(), pytest.raises(LookupError, match="'nope'"):
+        database(db, bind_key="nope")()
