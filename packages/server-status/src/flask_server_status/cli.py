@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from . import migrate
 from .state import get_state
+
+
+def _engine() -> sa.Engine:
+    state = get_state()
+    state.disable_auto_migrate()
+    return state.engine
+
 
 server_status_cli = AppGroup("server-status", help="flask-server-status commands.")
 
@@ -20,28 +28,28 @@ def db_cli() -> None:
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Upgrade the status tables to REVISION (default: head)."""
-    migrate.upgrade(get_state().resolve_engine(), revision)
-    click.echo(f"server-status schema at {migrate.current(get_state().resolve_engine())}")
+    migrate.upgrade(_engine(), revision)
+    click.echo(f"server-status schema at {migrate.current(_engine())}")
 
 
 @db_cli.command("downgrade")
 @click.argument("revision", default="-1")
 def downgrade_command(revision: str) -> None:
     """Downgrade the status tables to REVISION (default: one step; 'base' drops them)."""
-    migrate.downgrade(get_state().resolve_engine(), revision)
-    click.echo(f"server-status schema at {migrate.current(get_state().resolve_engine())}")
+    migrate.downgrade(_engine(), revision)
+    click.echo(f"server-status schema at {migrate.current(_engine())}")
 
 
 @db_cli.command("current")
 def current_command() -> None:
     """Print the revision the status tables are at ('none' before the first upgrade)."""
-    click.echo(migrate.current(get_state().resolve_engine()) or "none")
+    click.echo(migrate.current(_engine()) or "none")
 
 
 @db_cli.command("check")
 def check_command() -> None:
     """Exit 1 unless the status tables are at head and match the models."""
-    engine = get_state().resolve_engine()
+    engine = _engine()
     revision = migrate.current(engine)
     if revision not in migrate.heads():
         raise click.ClickException(

@@ -6,8 +6,9 @@ counts or connections. The web layer reads everything it needs from here:
 
 - ``state.settings`` (:class:`~.config.Settings`): prefixes, API secret, page
   title, ``routes`` restriction, incident settings.
-- ``state.engine``: the SQLAlchemy engine, with the schema upgraded on first
-  use when ``SERVER_STATUS_AUTO_MIGRATE`` is on. Tables are in ``models``;
+- ``state.engine``: the SQLAlchemy engine (getting it does no I/O; the
+  schema is upgraded on the first connection when ``SERVER_STATUS_AUTO_MIGRATE``
+  is on). Tables are in ``models``;
   routes to show are the rows of ``server_status_routes`` with ``deleted_at``
   NULL (and, when ``settings.routes`` is set, a rule in it).
 - ``state.flush(now=None)``: write what was counted so far (tests, shutdown).
@@ -69,6 +70,7 @@ class StatusState:
         self._owns_engine = False
         self._schema_ready = False
         self._engine_lock = threading.RLock()
+        self._migrating = _Migrating()
         self._next_retention: datetime | None = None
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _after_fork(reference))
@@ -80,24 +82,38 @@ class StatusState:
             raise RuntimeError("the Flask app of this flask-server-status state is gone")
         return app
 
-    def resolve_engine(self) -> sa.Engine:
-        """The engine, without migrating (used by the ``db`` CLI commands)."""
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine; getting it does no I/O.
+
+        With ``SERVER_STATUS_AUTO_MIGRATE`` on (the default) the first
+        connection made through it in a process upgrades the schema first
+        (under a cross-process lock), so readers and the flush thread always
+        find the tables.
+        """
         with self._engine_lock:
             if self._engine is None:
                 self._engine, self._owns_engine = resolve_engine(self.app, self.settings)
+                if self.settings.auto_migrate:
+                    sa.event.listen(self._engine, "engine_connect", self._ensure_schema)
             return self._engine
 
-    @property
-    def engine(self) -> sa.Engine:
-        """The engine, with the schema upgraded once per process if auto-migrate is on."""
-        engine = self.resolve_engine()
-        if not self._schema_ready:
-            with self._engine_lock:
-                if not self._schema_ready:
-                    if self.settings.auto_migrate:
-                        migrate.upgrade(engine)
-                    self._schema_ready = True
-        return engine
+    def disable_auto_migrate(self) -> None:
+        """Never upgrade automatically in this process (the ``db`` CLI commands)."""
+        self._schema_ready = True
+
+    def _ensure_schema(self, _connection: sa.Connection) -> None:
+        if self._schema_ready or self._migrating.active:
+            return
+        with self._engine_lock:
+            if self._schema_ready:
+                return
+            self._migrating.active = True
+            try:
+                migrate.upgrade(self.engine)
+            finally:
+                self._migrating.active = False
+            self._schema_ready = True
 
     def flush(self, now: datetime | None = None) -> bool:
         """Write everything counted so far; False when the database could not be reached."""
@@ -153,6 +169,10 @@ class StatusState:
         if self._engine is not None and self._owns_engine:
             # Connections inherited from the parent must not be used by the child.
             self._engine.dispose(close=False)
+
+
+class _Migrating(threading.local):
+    active = False
 
 
 def _after_fork(reference: weakref.ref[StatusState]) -> None:
