@@ -103,7 +103,7 @@ class StatusState:
         self._schema_ready = True
 
     def _ensure_schema(self, _connection: sa.Connection) -> None:
-        if self._schema_ready or self._migrating.active:
+        if self._migrating.active:
             return
         with self._engine_lock:
             if self._schema_ready:
