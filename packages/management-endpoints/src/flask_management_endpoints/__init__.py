@@ -1,7 +1,30 @@
-"""Spring Boot Actuator style management endpoints for Flask."""
+"""Spring Boot Actuator style management endpoints for Flask.
 
+>>> from flask_management_endpoints import ManagementEndpoints
+>>> ManagementEndpoints(app)            # /z, /z/health, /z/info, /z/version
+"""
+
+from flask_management_endpoints.blueprint import z_blueprint
 from flask_management_endpoints.errors import ConfigurationError
+from flask_management_endpoints.extension import ManagementEndpoints, drain_on_sigterm
+from flask_management_endpoints.health.availability import (
+    Availability,
+    LivenessState,
+    ReadinessState,
+)
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status
+from flask_management_endpoints.state import availability
 
-__all__ = ["ConfigurationError", "Health", "Status"]
+__all__ = [
+    "Availability",
+    "ConfigurationError",
+    "Health",
+    "LivenessState",
+    "ManagementEndpoints",
+    "ReadinessState",
+    "Status",
+    "availability",
+    "drain_on_sigterm",
+    "z_blueprint",
+]

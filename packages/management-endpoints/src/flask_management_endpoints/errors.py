@@ -16,3 +16,8 @@ class ConfigurationError(ValueError):
         super().__init__(f"{key}: {reason}")
         self.key = key
         self.reason = reason
+
+
+def subkey(key: str, name: object) -> str:
+    """``subkey('Z_ENDPOINTS["groups"]', "ops")`` -> ``Z_ENDPOINTS["groups"]["ops"]``."""
+    return f'{key}["{name}"]' if isinstance(name, str) else f"{key}[{name!r}]"

@@ -1,0 +1,79 @@
+"""``z_blueprint``: the management endpoints as a Flask blueprint.
+
+Registering it is enough (``app.register_blueprint(z_blueprint)`` mounts
+it at ``/z``, ``url_prefix=`` elsewhere); :class:`ManagementEndpoints` adds
+validation at ``init_app``, ``no_log`` and the ``db`` indicator.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Blueprint, Flask, Response, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from flask_management_endpoints.errors import ConfigurationError
+from flask_management_endpoints.info import collect_info
+from flask_management_endpoints.responses import NO_STORE, json_error, json_response, not_found
+from flask_management_endpoints.state import DEFAULT_PREFIX, state_of
+from flask_management_endpoints.version import read_version
+
+z_blueprint = Blueprint("management_endpoints", __name__, url_prefix=DEFAULT_PREFIX)
+
+
+@z_blueprint.record
+def _remember_prefix(setup: BlueprintSetupState) -> None:
+    # Dependency URLs and the discovery links use the prefix this app
+    # mounted the blueprint at; the first registration wins.
+    state = state_of(cast(Flask, setup.app))
+    if state.prefix is None:
+        state.prefix = (setup.url_prefix or "").rstrip("/")
+
+
+@z_blueprint.errorhandler(ConfigurationError)
+def _configuration_error(error: ConfigurationError) -> Response:
+    # Only reachable when the configuration changed after start-up; at
+    # init_app the same error is raised to the caller.
+    return json_error(500, "Configuration Error", str(error), request.path)
+
+
+@z_blueprint.get("", strict_slashes=False)
+def discovery() -> Response:
+    """``_links`` to every endpoint, Actuator style."""
+
+    def link(endpoint: str, suffix: str = "") -> dict[str, Any]:
+        href = url_for(endpoint, _external=True) + suffix
+        return {"href": href, "templated": bool(suffix)}
+
+    links = {
+        "self": link(".discovery"),
+        "health": link(".health"),
+        "health-path": link(".health", "/{*path}"),
+        "info": link(".info"),
+        "version": link(".version"),
+    }
+    return json_response({"_links": links}, 200)
+
+
+@z_blueprint.get("/health", defaults={"path": ""})
+@z_blueprint.get("/health/<path:path>")
+def health(path: str) -> Response:
+    """The root of the health tree, or a group or component below it."""
+    return state_of().engine().respond(path, request)
+
+
+@z_blueprint.get("/info")
+def info() -> Response:
+    return json_response(collect_info(state_of().app), 200)
+
+
+@z_blueprint.get("/version")
+def version() -> Response:
+    state = state_of()
+    text, status = read_version(state.settings().version_function, state.app.config)
+    return Response(text, status, headers=NO_STORE, content_type="text/plain; charset=utf-8")
+
+
+@z_blueprint.get("/<path:unknown>")
+def unknown(unknown: str) -> Response:
+    return not_found(f"no management endpoint at {request.path!r}", request.path)

@@ -1,0 +1,235 @@
+"""Reads ``Z_ENDPOINTS`` (and ``BACKEND_TIMEOUT``) into validated :class:`Settings`.
+
+Every mistake raises :class:`ConfigurationError` naming the key, at
+``init_app`` time. See the package README for each key and its default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Request
+
+from flask_management_endpoints.errors import ConfigurationError, subkey
+from flask_management_endpoints.health.contributors import (
+    Contributor,
+    check_component_name,
+    contributor_from_config,
+)
+from flask_management_endpoints.health.details import Show
+from flask_management_endpoints.health.evaluation import EvaluationSettings
+from flask_management_endpoints.health.groups import GroupSpec
+from flask_management_endpoints.health.status import DEFAULT_HTTP_MAPPING, DEFAULT_ORDER, Status
+
+DEFAULT_TIMEOUT = 2.0
+_Z = 'Z_ENDPOINTS["{}"]'
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the health engine needs, parsed once per configuration."""
+
+    dependencies: Mapping[str, str] = field(default_factory=dict)
+    checks: Mapping[str, Contributor] = field(default_factory=dict)
+    check_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    version_function: Callable[[], Any] | None = None
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    status_order: tuple[str, ...] = DEFAULT_ORDER
+    http_mapping: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_HTTP_MAPPING))
+    show_components: Show = Show.ALWAYS
+    show_details: Show = Show.NEVER
+    groups: Mapping[str, GroupSpec] = field(default_factory=dict)
+    auth_token: str | None = None
+    authorize: Callable[[Request], bool] | None = None
+    service_id: str | None = None
+    max_hops: int = 2
+    handle_sigterm: bool = False
+    drain_seconds: float = 5.0
+
+
+def read_settings(app_config: Mapping[str, Any]) -> Settings:
+    """Parse and validate the management endpoints' configuration of one app."""
+    raw = app_config.get("Z_ENDPOINTS") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError("Z_ENDPOINTS", f"expected a dict, got {type(raw).__name__}")
+    timeout = _seconds("BACKEND_TIMEOUT", app_config.get("BACKEND_TIMEOUT", DEFAULT_TIMEOUT))
+    checks, check_groups = _checks(raw.get("check_functions") or {})
+    dependencies = _dependencies(raw.get("service_dependencies") or {})
+    return Settings(
+        dependencies=dependencies,
+        checks=checks,
+        check_groups=check_groups,
+        version_function=_optional_callable(raw, "version_function"),
+        evaluation=EvaluationSettings(
+            max_workers=_positive_int(raw, "max_workers", 16),
+            timeout=timeout,
+            deadline=_seconds(_Z.format("deadline"), raw.get("deadline", timeout)),
+            success_ttl=_seconds(_Z.format("success_ttl"), raw.get("success_ttl", 1.0), zero=True),
+            failure_ttl=_seconds(_Z.format("failure_ttl"), raw.get("failure_ttl", 1.0), zero=True),
+        ),
+        status_order=_status_order(raw.get("status_order", DEFAULT_ORDER)),
+        http_mapping=_http_mapping(raw.get("http_mapping")),
+        show_components=_show(_Z.format("show_components"), raw.get("show_components", "always")),
+        show_details=_show(_Z.format("show_details"), raw.get("show_details", "never")),
+        groups=_groups(raw.get("groups") or {}),
+        auth_token=_optional_str(raw, "auth_token"),
+        authorize=_optional_callable(raw, "authorize"),
+        service_id=_optional_str(raw, "service_id"),
+        max_hops=_positive_int(raw, "max_hops", 2),
+        handle_sigterm=_bool(raw, "handle_sigterm", False),
+        drain_seconds=_seconds(
+            _Z.format("drain_seconds"), raw.get("drain_seconds", 5.0), zero=True
+        ),
+    )
+
+
+def _checks(raw: object) -> tuple[dict[str, Contributor], dict[str, tuple[str, ...]]]:
+    """``check_functions``: ``{group: {name: check or {name: check, ...}}}``.
+
+    Every check is a component of ``/z/health``; the outer key also makes it
+    a member of that group (``readiness``, ``liveness`` or a custom one;
+    ``health`` means the root only).
+    """
+    key = _Z.format("check_functions")
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(key, f"expected a dict of groups, got {type(raw).__name__}")
+    checks: dict[str, Contributor] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for group, members in raw.items():
+        group_key = subkey(key, group)
+        check_component_name(group_key, group)
+        if not isinstance(members, Mapping):
+            raise ConfigurationError(group_key, "expected a dict of check names to functions")
+        for name, function in members.items():
+            check_component_name(group_key, name)
+            if name in checks:
+                raise ConfigurationError(subkey(group_key, name), "a check of this name exists")
+            checks[name] = contributor_from_config(subkey(group_key, name), function)
+        if group != "health":
+            groups[group] = tuple(members)
+    return checks, groups
+
+
+def _dependencies(raw: object) -> dict[str, str]:
+    key = _Z.format("service_dependencies")
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(
+            key, f"expected a dict of names to hosts, got {type(raw).__name__}"
+        )
+    for name, target in raw.items():
+        check_component_name(key, name)
+        if not isinstance(target, str) or not target.strip():
+            raise ConfigurationError(
+                subkey(key, name), f"expected a host, host:port, host/path or URL: {target!r}"
+            )
+    return dict(raw)
+
+
+def _groups(raw: object) -> dict[str, GroupSpec]:
+    key = _Z.format("groups")
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(key, f"expected a dict of group names, got {type(raw).__name__}")
+    specs: dict[str, GroupSpec] = {}
+    for name, spec in raw.items():
+        group_key = subkey(key, name)
+        check_component_name(key, name)
+        if not isinstance(spec, Mapping):
+            raise ConfigurationError(group_key, "expected a dict with include/exclude")
+        unknown = sorted(set(spec) - {"include", "exclude", "show_components", "show_details"})
+        if unknown:
+            raise ConfigurationError(group_key, f"unknown option(s) {unknown}")
+        specs[name] = GroupSpec(
+            include=_names(f'{group_key}["include"]', spec.get("include", ())),
+            exclude=_names(f'{group_key}["exclude"]', spec.get("exclude", ())),
+            show_components=_optional_show(group_key, spec, "show_components"),
+            show_details=_optional_show(group_key, spec, "show_details"),
+        )
+    return specs
+
+
+def _names(key: str, raw: object) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list | tuple) or not all(isinstance(n, str) and n for n in raw):
+        raise ConfigurationError(key, f"expected a list of component names, got {raw!r}")
+    return tuple(raw)
+
+
+def _status_order(raw: object) -> tuple[str, ...]:
+    key = _Z.format("status_order")
+    if not isinstance(raw, list | tuple) or not raw:
+        raise ConfigurationError(key, f"expected a non-empty list of status codes, got {raw!r}")
+    try:
+        return tuple(Status(code) for code in raw)
+    except ValueError as error:
+        raise ConfigurationError(key, str(error)) from error
+
+
+def _http_mapping(raw: object) -> dict[str, int]:
+    key = _Z.format("http_mapping")
+    mapping = dict(DEFAULT_HTTP_MAPPING)
+    if raw is None:
+        return mapping
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(key, f"expected a dict of status code to HTTP status, got {raw!r}")
+    for status, code in raw.items():
+        if not isinstance(status, str) or not isinstance(code, int) or not 100 <= code <= 599:
+            raise ConfigurationError(subkey(key, status), f"expected an HTTP status, got {code!r}")
+        mapping[status] = code
+    return mapping
+
+
+def _show(key: str, raw: object) -> Show:
+    try:
+        return Show(raw)
+    except ValueError:
+        choices = ", ".join(show.value for show in Show)
+        raise ConfigurationError(key, f"expected one of {choices}, got {raw!r}") from None
+
+
+def _optional_show(group_key: str, spec: Mapping[str, Any], name: str) -> Show | None:
+    return _show(subkey(group_key, name), spec[name]) if name in spec else None
+
+
+def _seconds(key: str, raw: object, *, zero: bool = False) -> float:
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, int | float)
+        or not math.isfinite(raw)
+        or raw < 0
+        or (raw == 0 and not zero)
+    ):
+        kind = "a number of seconds >= 0" if zero else "a number of seconds > 0"
+        raise ConfigurationError(key, f"expected {kind}, got {raw!r}")
+    return float(raw)
+
+
+def _positive_int(raw: Mapping[str, Any], name: str, default: int) -> int:
+    value = raw.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigurationError(_Z.format(name), f"expected a whole number >= 1, got {value!r}")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = raw.get(name, default)
+    if not isinstance(value, bool):
+        raise ConfigurationError(_Z.format(name), f"expected true or false, got {value!r}")
+    return value
+
+
+def _optional_str(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ConfigurationError(_Z.format(name), f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _optional_callable(raw: Mapping[str, Any], name: str) -> Any:
+    value = raw.get(name)
+    if value is not None and not callable(value):
+        raise ConfigurationError(_Z.format(name), f"expected a function, got {value!r}")
+    return value

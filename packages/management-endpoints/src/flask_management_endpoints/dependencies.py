@@ -1,0 +1,160 @@
+"""Remote health checks of the services this app depends on.
+
+A dependency is another service's health endpoint, called over one pooled
+``requests.Session`` per process. Every call carries the chain of services
+the health request has passed through (:data:`CHAIN_HEADER`); a service that
+finds itself in the chain, or a chain that is already ``max_hops`` long,
+answers without calling further, so services that depend on each other
+never loop.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from flask_management_endpoints.errors import ConfigurationError
+from flask_management_endpoints.health.contributors import Check
+from flask_management_endpoints.health.health import Health
+from flask_management_endpoints.health.status import Status
+
+CHAIN_HEADER = "Management-Health-Chain"
+#: The chain of the health request being answered, set around an evaluation.
+incoming_chain: ContextVar[tuple[str, ...]] = ContextVar("incoming_chain", default=())
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_MAX_CHAIN_ENTRIES = 32
+_ACCEPT = "application/vnd.spring-boot.actuator.v3+json, application/json;q=0.9"
+
+
+def preferred_scheme(app_config: Mapping[str, Any]) -> str:
+    """The scheme for dependencies given without one.
+
+    ``PREFERRED_URL_SCHEME`` from the app config when set to something other
+    than Flask's default ``http``, else the ``PREFERRED_URL_SCHEME`` (or
+    ``SCHEME``) environment variable, else ``http``.
+    """
+    configured = app_config.get("PREFERRED_URL_SCHEME")
+    if configured and configured != "http":
+        return str(configured)
+    return os.environ.get("PREFERRED_URL_SCHEME") or os.environ.get("SCHEME") or "http"
+
+
+def dependency_url(target: str, *, scheme: str, prefix: str, check: str | None = None) -> str:
+    """The health URL for a ``service_dependencies`` value.
+
+    - ``host[:port]`` -> ``{scheme}://host[:port]{prefix}/health``
+    - ``host[:port]/path`` -> ``{scheme}://host[:port]/path``
+    - ``scheme://...`` -> used as given
+
+    ``check`` (for example ``readiness``) is appended as ``/<check>``. Only
+    ``://`` marks a scheme, so ``httpbin:8080`` is a host and a port.
+    """
+    target = target.strip().rstrip("/")
+    if _SCHEME.match(target):
+        url = target
+    elif "/" in target:
+        url = f"{scheme}://{target}"
+    else:
+        url = f"{scheme}://{target}{prefix.rstrip('/')}/health"
+    if check:
+        url = f"{url}/{check}"
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL with a host: {url!r}")
+    return url
+
+
+def validate_target(key: str, target: object, *, scheme: str, prefix: str) -> str:
+    """Check a configured dependency, raising :class:`ConfigurationError` with ``key``."""
+    if not isinstance(target, str) or not target.strip():
+        raise ConfigurationError(key, f"expected a host, host:port, host/path or URL: {target!r}")
+    try:
+        return dependency_url(target, scheme=scheme, prefix=prefix)
+    except ValueError as error:
+        raise ConfigurationError(key, str(error)) from error
+
+
+def parse_chain(header: str | None) -> tuple[str, ...]:
+    """The service ids in an incoming chain header (bounded, blanks dropped)."""
+    if not header:
+        return ()
+    ids = (part.strip() for part in header.split(",", _MAX_CHAIN_ENTRIES)[:_MAX_CHAIN_ENTRIES])
+    return tuple(part[:128] for part in ids if part)
+
+
+class HttpClient:
+    """One pooled ``requests.Session`` per process (sessions must not cross a fork)."""
+
+    def __init__(self, pool_size: int) -> None:
+        self.pool_size = pool_size
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._session: requests.Session | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        pid = os.getpid()
+        if self._session is None or self._pid != pid:
+            with self._lock:
+                if self._session is None or self._pid != pid:
+                    session = requests.Session()
+                    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=self.pool_size)
+                    session.mount("http://", adapter)
+                    session.mount("https://", adapter)
+                    session.headers["User-Agent"] = "flask-management-endpoints"
+                    self._session, self._pid = session, pid
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None and self._pid == os.getpid():
+            self._session.close()
+
+
+def dependency_check(url: str, *, client: HttpClient, timeout: float, service_id: str) -> Check:
+    """A remote :class:`Check` of the health endpoint at ``url``."""
+
+    def check() -> Health:
+        headers = {
+            "Accept": _ACCEPT,
+            CHAIN_HEADER: ",".join((*incoming_chain.get(), service_id)),
+        }
+        try:
+            response = client.session.get(url, headers=headers, timeout=timeout)
+        except requests.Timeout:
+            return Health.down(url=url, error=f"timeout after {timeout:g}s")
+        except requests.RequestException as error:
+            return Health.down(url=url, error=f"{type(error).__name__}: {error}")
+        return health_from_response(url, response)
+
+    return Check(check, remote=True)
+
+
+def health_from_response(url: str, response: requests.Response) -> Health:
+    """The remote's own status (and body as details); DOWN for an error answer."""
+    details: dict[str, Any] = {"url": url}
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    remote_status = body.get("status") if isinstance(body, dict) else None
+    if isinstance(body, dict):
+        details.update((key, value) for key, value in body.items() if key != "status")
+    try:
+        status = Status(remote_status) if isinstance(remote_status, str) else None
+    except ValueError:
+        status = None
+    if not 200 <= response.status_code < 400:
+        details["httpStatus"] = response.status_code
+        if status is None or status == Status.UP:
+            status = Status.DOWN
+    return Health(status or Status.UP, details)

@@ -1,0 +1,181 @@
+"""The health engine of one app: built from :class:`Settings`, answers ``/health`` requests.
+
+This is where the parts meet: availability state, built-in indicators,
+user checks and remote dependencies become the registry's components; the
+evaluator runs them; the details policy and the media type shape the answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Request, Response
+
+from flask_management_endpoints.config import Settings
+from flask_management_endpoints.dependencies import (
+    CHAIN_HEADER,
+    HttpClient,
+    dependency_check,
+    dependency_url,
+    incoming_chain,
+    parse_chain,
+)
+from flask_management_endpoints.errors import ConfigurationError, subkey
+from flask_management_endpoints.health.availability import Availability
+from flask_management_endpoints.health.contributors import Check, Contributor
+from flask_management_endpoints.health.details import Authorizer
+from flask_management_endpoints.health.evaluation import Evaluator
+from flask_management_endpoints.health.formats import (
+    HEALTH_JSON,
+    actuator_document,
+    health_json_document,
+    negotiate,
+)
+from flask_management_endpoints.health.groups import build_groups
+from flask_management_endpoints.health.health import Health
+from flask_management_endpoints.health.registry import Registry
+from flask_management_endpoints.health.status import HttpStatusMapper, StatusAggregator
+from flask_management_endpoints.responses import json_response, not_found
+from flask_management_endpoints.version import UNKNOWN_VERSION, read_version
+
+
+class HealthEngine:
+    """Everything needed to answer health requests under one configuration."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        availability: Availability,
+        indicators: Mapping[str, Check],
+        prefix: str,
+        scheme: str,
+        service_name: str,
+        app_config: Mapping[str, Any],
+    ) -> None:
+        self.settings = settings
+        self.app_config = app_config
+        # The chain id marks this process in cascading calls; a configured
+        # service_id makes every worker and replica of the service one id.
+        self.chain_id = settings.service_id or uuid.uuid4().hex[:16]
+        self.service_id = settings.service_id or service_name
+        self.mapper = HttpStatusMapper(settings.http_mapping)
+        self.evaluator = Evaluator(settings.evaluation, StatusAggregator(settings.status_order))
+        self.authorizer = Authorizer(settings.auth_token, settings.authorize)
+        self.client = HttpClient(settings.evaluation.max_workers)
+
+        components: dict[str, Contributor] = {
+            "livenessState": Check(availability.liveness_health, in_process=True),
+            "readinessState": Check(availability.readiness_health, in_process=True),
+            **indicators,
+            **settings.checks,
+        }
+        clash = sorted(set(components) & set(settings.dependencies))
+        if clash:
+            raise ConfigurationError(
+                'Z_ENDPOINTS["service_dependencies"]', f"names already used by checks: {clash}"
+            )
+        readiness: dict[str, Check] = {}
+        for name, target in settings.dependencies.items():
+            components[name] = self._dependency(name, target, prefix, scheme, None)
+            readiness[name] = self._dependency(name, target, prefix, scheme, "readiness")
+        defaults: dict[str, tuple[str, ...]] = {
+            "liveness": ("livenessState",),
+            "readiness": ("readinessState",),
+            "ping": ("ping",) if "ping" in components else (),
+        }
+        for group, members in settings.check_groups.items():
+            defaults[group] = defaults.get(group, ()) + members
+        groups = build_groups(
+            settings.groups,
+            defaults,
+            components,
+            remote=settings.dependencies,
+            show_components=settings.show_components,
+            show_details=settings.show_details,
+        )
+        self.registry = Registry(
+            components,
+            groups,
+            show_components=settings.show_components,
+            show_details=settings.show_details,
+            remote_variants={"readiness": readiness},
+        )
+
+    def _dependency(
+        self, name: str, target: str, prefix: str, scheme: str, check: str | None
+    ) -> Check:
+        try:
+            url = dependency_url(target, scheme=scheme, prefix=prefix, check=check)
+        except ValueError as error:
+            key = subkey('Z_ENDPOINTS["service_dependencies"]', name)
+            raise ConfigurationError(key, str(error)) from error
+        return dependency_check(
+            url,
+            client=self.client,
+            timeout=self.settings.evaluation.timeout,
+            service_id=self.chain_id,
+        )
+
+    def respond(self, path: str, request: Request) -> Response:
+        """Answer ``GET {prefix}/health/{path}``."""
+        target = self.registry.resolve(path)
+        authorized = _memo(lambda: self.authorizer(request))
+        if target is None or (target.nested and not target.show_components.allows(authorized)):
+            return not_found(f"no health group or component at {path!r}", request.path)
+        chain = parse_chain(request.headers.get(CHAIN_HEADER))
+        token = incoming_chain.set(chain)
+        try:
+            node = self.evaluator.evaluate(target.contributor, skip_remote=self._skip(chain))
+        finally:
+            incoming_chain.reset(token)
+        components = target.show_components.allows(authorized)
+        details = target.show_details.allows(authorized)
+        media_type = negotiate(request.accept_mimetypes)
+        if media_type == HEALTH_JSON:
+            document = health_json_document(
+                node,
+                components=components,
+                details=details,
+                http_status=self.mapper.status_code,
+                service_id=self.service_id,
+                release_id=self.release_id(),
+            )
+        else:
+            document = actuator_document(
+                node, components=components, details=details, groups=target.groups
+            )
+        return json_response(document, self.mapper.status_code(node.status), media_type)
+
+    def release_id(self) -> str | None:
+        try:
+            text, status = read_version(self.settings.version_function, self.app_config)
+        except Exception:  # the version is optional in a health answer
+            return None
+        return text if status < 400 and text != UNKNOWN_VERSION else None
+
+    def _skip(self, chain: tuple[str, ...]) -> Health | None:
+        """What remote checks answer instead of being called, when the chain says stop."""
+        if self.chain_id in chain:
+            return Health.unknown(skipped="dependency cycle", chain=list(chain))
+        if len(chain) >= self.settings.max_hops:
+            return Health.unknown(skipped=f"dependency chain reached {self.settings.max_hops} hops")
+        return None
+
+    def close(self) -> None:
+        self.evaluator.shutdown()
+        self.client.close()
+
+
+def _memo(function: Callable[[], bool]) -> Callable[[], bool]:
+    """Ask the authorizer at most once per request, and only when needed."""
+    answers: list[bool] = []
+
+    def once() -> bool:
+        if not answers:
+            answers.append(function())
+        return answers[0]
+
+    return once

@@ -1,0 +1,195 @@
+"""Concurrent evaluation of a contributor tree.
+
+Every check that is not ``in_process`` runs on a bounded thread pool under
+its own timeout, and the whole evaluation under an overall deadline. Each
+check's last result is kept for a success or a failure TTL, and requests
+that arrive while a check runs wait for that same run (single flight), so a
+burst of probes runs each check once. A check that hangs keeps at most one
+pool thread busy: later evaluations join its run and time out at once.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from flask_management_endpoints.health.contributors import Check, Composite, Contributor
+from flask_management_endpoints.health.health import Health
+from flask_management_endpoints.health.status import Status, StatusAggregator
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The evaluated result of one check: its health, run time and end time."""
+
+    health: Health
+    elapsed: float
+    finished_at: float
+
+    @property
+    def status(self) -> Status:
+        return self.health.status
+
+
+@dataclass(frozen=True)
+class CompositeOutcome:
+    """The aggregated status of a composite and its members' results, by name."""
+
+    status: Status
+    components: dict[str, Node]
+
+
+Node = Outcome | CompositeOutcome
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    max_workers: int = 16
+    timeout: float = 2.0
+    deadline: float = 2.0
+    success_ttl: float = 1.0
+    failure_ttl: float = 1.0
+
+
+class _Slot:
+    """The cached result and the run in flight of one check."""
+
+    __slots__ = ("expires", "future", "lock", "outcome", "started")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.outcome: Outcome | None = None
+        self.expires = 0.0
+        self.future: Future[Outcome] | None = None
+        self.started = 0.0
+
+
+class Evaluator:
+    """Evaluates contributor trees; one per application, safe across threads and forks."""
+
+    def __init__(self, settings: EvaluationSettings, aggregator: StatusAggregator) -> None:
+        self.settings = settings
+        self.aggregator = aggregator
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._pool: ThreadPoolExecutor | None = None
+        self._slots: dict[Check, _Slot] = {}
+
+    def evaluate(self, contributor: Contributor, *, skip_remote: Health | None = None) -> Node:
+        """Evaluate ``contributor``; remote checks answer ``skip_remote`` when given."""
+        started_at = time.monotonic()
+        running: dict[Check, Outcome | tuple[Future[Outcome], float]] = {}
+        self._start(contributor, running, skip_remote)
+        return self._collect(contributor, running, started_at + self.settings.deadline, skip_remote)
+
+    def shutdown(self) -> None:
+        """Stop accepting work; runs in flight finish in the background."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- internals -------------------------------------------------------------
+    def _start(
+        self,
+        contributor: Contributor,
+        running: dict[Check, Outcome | tuple[Future[Outcome], float]],
+        skip_remote: Health | None,
+    ) -> None:
+        if isinstance(contributor, Composite):
+            for member in contributor.members.values():
+                self._start(member, running, skip_remote)
+        elif _pooled(contributor, skip_remote) and contributor not in running:
+            running[contributor] = self._begin(contributor)
+
+    def _collect(
+        self,
+        contributor: Contributor,
+        running: dict[Check, Outcome | tuple[Future[Outcome], float]],
+        deadline_at: float,
+        skip_remote: Health | None,
+    ) -> Node:
+        if isinstance(contributor, Composite):
+            components = {
+                name: self._collect(contributor.members[name], running, deadline_at, skip_remote)
+                for name in sorted(contributor.members)
+            }
+            status = self.aggregator.aggregate(node.status for node in components.values())
+            return CompositeOutcome(status, components)
+        if not _pooled(contributor, skip_remote):
+            if skip_remote is not None and contributor.remote:
+                return Outcome(skip_remote, 0.0, time.time())
+            return _run(contributor)
+        state = running[contributor]
+        if isinstance(state, Outcome):
+            return state
+        future, started = state
+        limit = min(started + self.settings.timeout, deadline_at)
+        try:
+            return future.result(timeout=max(0.0, limit - time.monotonic()))
+        except FutureTimeout:
+            waited = time.monotonic() - started
+            error = f"timeout after {min(waited, self.settings.timeout):.1f}s"
+            return Outcome(Health.down(error=error), waited, time.time())
+
+    def _begin(self, check: Check) -> Outcome | tuple[Future[Outcome], float]:
+        slot = self._slot(check)
+        with slot.lock:
+            now = time.monotonic()
+            if slot.outcome is not None and now < slot.expires:
+                return slot.outcome
+            if slot.future is None:
+                context = contextvars.copy_context()
+                try:
+                    slot.future = self._executor().submit(context.run, self._run_into, check, slot)
+                except RuntimeError as error:  # the pool was shut down by a reconfiguration
+                    return Outcome(Health.from_exception(error), 0.0, time.time())
+                slot.started = now
+            return slot.future, slot.started
+
+    def _run_into(self, check: Check, slot: _Slot) -> Outcome:
+        outcome = _run(check)
+        ttl = (
+            self.settings.success_ttl if outcome.status == Status.UP else self.settings.failure_ttl
+        )
+        with slot.lock:
+            slot.outcome = outcome
+            slot.expires = time.monotonic() + ttl
+            slot.future = None
+        return outcome
+
+    def _slot(self, check: Check) -> _Slot:
+        self._executor()  # resets the slots in a freshly forked process
+        slot = self._slots.get(check)
+        if slot is None:
+            with self._lock:
+                slot = self._slots.setdefault(check, _Slot())
+        return slot
+
+    def _executor(self) -> ThreadPoolExecutor:
+        # A pool or a run in flight inherited through fork() has no threads
+        # behind it in the child, so each process starts its own.
+        pid = os.getpid()
+        if self._pid != pid or self._pool is None:
+            with self._lock:
+                if self._pid != pid or self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        max_workers=self.settings.max_workers, thread_name_prefix="health-check"
+                    )
+                    self._slots = {}
+                    self._pid = pid
+        return self._pool
+
+
+def _pooled(check: Check, skip_remote: Health | None) -> bool:
+    return not check.in_process and not (check.remote and skip_remote is not None)
+
+
+def _run(check: Check) -> Outcome:
+    started = time.monotonic()
+    health = check.run()
+    return Outcome(health, time.monotonic() - started, time.time())

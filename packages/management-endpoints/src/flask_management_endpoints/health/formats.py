@@ -1,0 +1,103 @@
+"""Health answers as Actuator v3 JSON, plain JSON or IETF ``application/health+json``.
+
+The media type follows the request's ``Accept`` header; anything else
+(including the ``*/*`` that Kubernetes sends) gets Actuator v3.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.datastructures import MIMEAccept
+
+from flask_management_endpoints.health.evaluation import CompositeOutcome, Node, Outcome
+from flask_management_endpoints.health.status import Status
+
+ACTUATOR_V3 = "application/vnd.spring-boot.actuator.v3+json"
+JSON = "application/json"
+HEALTH_JSON = "application/health+json"
+MEDIA_TYPES = (ACTUATOR_V3, JSON, HEALTH_JSON)
+
+
+def negotiate(accept: MIMEAccept) -> str:
+    """The media type to answer with; Actuator v3 unless another is preferred."""
+    return accept.best_match(MEDIA_TYPES, default=ACTUATOR_V3) or ACTUATOR_V3
+
+
+def dumps(document: Any) -> str:
+    # default=str: a check's details must never turn an answer into a 500.
+    return json.dumps(document, separators=(",", ":"), default=str)
+
+
+def actuator_document(
+    node: Node, *, components: bool, details: bool, groups: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``{"status": ..., "components": {...}, "details": {...}, "groups": [...]}``."""
+    document: dict[str, Any] = {"status": node.status}
+    if isinstance(node, CompositeOutcome):
+        if components:
+            document["components"] = {
+                name: actuator_document(child, components=True, details=details)
+                for name, child in node.components.items()
+            }
+    elif details and node.health.details:
+        document["details"] = dict(node.health.details)
+    if groups:
+        document["groups"] = list(groups)
+    return document
+
+
+def health_json_document(
+    node: Node,
+    *,
+    components: bool,
+    details: bool,
+    http_status: Callable[[Status], int],
+    service_id: str,
+    release_id: str | None,
+) -> dict[str, Any]:
+    """The IETF health check response (draft-inadarei-api-health-check).
+
+    Each check appears as ``"<path>:responseTime"`` with its run time in
+    milliseconds; ``output`` carries the error of a failing check when
+    details are shown.
+    """
+
+    def ietf(status: Status) -> str:
+        if status == Status.UP:
+            return "pass"
+        return "fail" if http_status(status) >= 400 else "warn"
+
+    document: dict[str, Any] = {"status": ietf(node.status)}
+    if release_id:
+        document["releaseId"] = release_id
+    document["serviceId"] = service_id
+    if components:
+        checks: dict[str, list[dict[str, Any]]] = {}
+        for path, outcome in _leaves(node, ""):
+            entry: dict[str, Any] = {
+                "componentType": "component",
+                "status": ietf(outcome.status),
+                "observedValue": round(outcome.elapsed * 1000, 1),
+                "observedUnit": "ms",
+                "time": datetime.fromtimestamp(outcome.finished_at, UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"
+                ),
+            }
+            if details and outcome.status != Status.UP:
+                error = outcome.health.details.get("error")
+                entry["output"] = str(error) if error else str(outcome.status)
+            checks[f"{path or 'self'}:responseTime"] = [entry]
+        document["checks"] = checks
+    return document
+
+
+def _leaves(node: Node, path: str) -> Iterator[tuple[str, Outcome]]:
+    if isinstance(node, Outcome):
+        yield path, node
+        return
+    for name, child in node.components.items():
+        yield from _leaves(child, f"{path}/{name}" if path else name)

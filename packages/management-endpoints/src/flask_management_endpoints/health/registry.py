@@ -1,0 +1,89 @@
+"""The health tree of one app: root components, groups and path lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_management_endpoints.health.contributors import Check, Composite, Contributor
+from flask_management_endpoints.health.details import Show
+from flask_management_endpoints.health.groups import Group
+
+MAX_NAME_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a ``/health[/...]`` path names, with the policy that applies to it.
+
+    ``nested`` is true below the root or a group, where the path itself
+    reveals a component and so requires components to be visible.
+    """
+
+    contributor: Contributor
+    show_components: Show
+    show_details: Show
+    nested: bool = False
+    groups: tuple[str, ...] = ()
+
+
+class Registry:
+    """Root components and groups; ``remote_variants`` replace remote checks per group.
+
+    A dependency included in ``readiness`` is asked for its own readiness
+    (``.../readiness``) rather than its full health, which is what
+    ``remote_variants["readiness"]`` holds.
+    """
+
+    def __init__(
+        self,
+        components: Mapping[str, Contributor],
+        groups: Mapping[str, Group],
+        *,
+        show_components: Show,
+        show_details: Show,
+        remote_variants: Mapping[str, Mapping[str, Check]] | None = None,
+    ) -> None:
+        self.root = Composite(dict(components))
+        self.groups = dict(groups)
+        variants = remote_variants or {}
+        self._group_roots = {
+            name: Composite(
+                {
+                    member: variants.get(name, {}).get(member, components[member])
+                    for member in group.members
+                }
+            )
+            for name, group in self.groups.items()
+        }
+        self._root_target = Target(
+            self.root, show_components, show_details, groups=tuple(sorted(self.groups))
+        )
+
+    def resolve(self, path: str) -> Target | None:
+        """The target of ``path`` (``""`` is the root), or None when nothing has that name."""
+        if not path:
+            return self._root_target
+        names = path.strip("/").split("/")
+        if any(not name or len(name) > MAX_NAME_LENGTH for name in names):
+            return None
+        first, rest = names[0], names[1:]
+        group = self.groups.get(first)
+        if group is not None:
+            start: Contributor = self._group_roots[first]
+            policy = (group.show_components, group.show_details)
+        else:
+            start, rest = self.root, names
+            policy = (self._root_target.show_components, self._root_target.show_details)
+        node = _walk(start, rest)
+        if node is None:
+            return None
+        return Target(node, *policy, nested=bool(rest))
+
+
+def _walk(node: Contributor, names: list[str]) -> Contributor | None:
+    for name in names:
+        if not isinstance(node, Composite) or name not in node.members:
+            return None
+        node = node.members[name]
+    return node

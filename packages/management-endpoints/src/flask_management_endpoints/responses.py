@@ -1,0 +1,25 @@
+"""JSON answers shared by the endpoints; none of them may be cached."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from flask_management_endpoints.health.formats import dumps
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def json_response(document: Any, status: int, content_type: str = "application/json") -> Response:
+    return Response(dumps(document), status, headers=NO_STORE, content_type=content_type)
+
+
+def json_error(status: int, error: str, message: str, path: str) -> Response:
+    """``{"status": 404, "error": "Not Found", "message": ..., "path": ...}``."""
+    document = {"status": status, "error": error, "message": message, "path": path}
+    return json_response(document, status)
+
+
+def not_found(message: str, path: str) -> Response:
+    return json_error(404, "Not Found", message, path)
