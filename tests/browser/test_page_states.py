@@ -1,0 +1,170 @@
+"""The status page's states in real Chromium: empty, unavailable, stale, refreshed, hostile text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Admin, send_traffic, summary, wait_ready
+from tests.support.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+NewPage = Callable[..., Page]
+MakeApp = Callable[..., Flask]
+LiveServerFactory = Callable[[Flask], str]
+
+HOSTILE = (
+    "\"'><script>window.__xss = 'script'</script>"
+    "<img src=x onerror=\"window.__xss = 'img'\"> & \"quotes\" 'single'"
+)
+
+
+def test_empty_state_before_any_traffic(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+) -> None:
+    page = new_page()
+    wait_ready(page, f"{live_server(make_app())}/status/")
+
+    expect(page.locator("#routes-empty")).to_be_visible()
+    expect(page.locator("#routes-empty")).to_contain_text("No traffic recorded yet")
+    expect(page.locator("#route-list > li")).to_have_count(0)
+    expect(page.locator("#overall-heading")).to_have_text("No data yet")
+    expect(page.locator("#overall .icon")).to_have_text("\u2013")  # the "no data" glyph, an en dash
+    expect(page.locator("#past-empty")).to_be_visible()
+    expect(page.locator("#active-incidents")).to_be_hidden()
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_unavailable_state_when_the_api_fails_from_the_start(
+    make_app: MakeApp,
+    live_server: LiveServerFactory,
+    new_page: NewPage,
+    closed_port_url: str,
+) -> None:
+    # The page itself is served, but the status database cannot be reached: the API says 503.
+    port = urlsplit(closed_port_url).port
+    app = make_app(SERVER_STATUS_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{port}/x")
+    page = new_page()
+    page.goto(f"{live_server(app)}/status/")
+    page.wait_for_selector("body[data-state=error]", timeout=15_000)
+
+    notice = page.locator("#notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_attribute("role", "status")
+    expect(notice).to_contain_text("Status unavailable.")
+    expect(notice).to_contain_text("The status service answered 503: the status database")
+    expect(page.locator("#overall-heading")).to_have_text("Status unavailable")
+
+
+def test_stale_state_keeps_the_last_data_when_the_server_goes_away(
+    make_app: MakeApp, new_page: NewPage
+) -> None:
+    app = make_app(SERVER_STATUS_PAGE_REFRESH_SECONDS=1)
+    send_traffic(app)
+    server = LiveServer(app)
+    page_url = f"{server.start()}/status/"
+    try:
+        page = new_page()
+        wait_ready(page, page_url)
+        rows_before = page.locator("#route-list > li").all_text_contents()
+        banner_before = page.locator("#overall-heading").text_content()
+    finally:
+        server.stop()
+
+    page.wait_for_selector("body[data-state=stale]", timeout=15_000)
+    notice = page.locator("#notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Live updates paused.")
+    expect(notice).to_contain_text("The status service could not be reached.")
+    expect(notice).to_contain_text("Showing data from")
+    assert page.locator("#route-list > li").all_text_contents() == rows_before
+    expect(page.locator("#overall-heading")).to_have_text(banner_before or "")
+
+
+def test_server_text_renders_as_text_and_never_runs(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+) -> None:
+    app = make_app(SERVER_STATUS_PAGE_TITLE=HOSTILE)
+    send_traffic(app)
+    base = live_server(app)
+    admin = Admin(base)
+    admin.call(
+        "PUT", "/configure", {"rule": "/users/<int:user_id>", "name": HOSTILE, "doc": HOSTILE}
+    )
+    route_ids = [route["id"] for route in summary(f"{base}/status/")["routes"]]
+    incident = admin.call(
+        "POST",
+        "/incidents",
+        {"title": HOSTILE, "impact": "major", "route_ids": route_ids, "message": HOSTILE},
+    )
+    admin.call(
+        "POST", f"/incidents/{incident['id']}/updates", {"status": "identified", "message": HOSTILE}
+    )
+    start = datetime.now(UTC) + timedelta(hours=1)
+    admin.call(
+        "POST",
+        "/maintenance",
+        {
+            "title": HOSTILE,
+            "description": HOSTILE,
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
+
+    page = new_page()
+    wait_ready(page, f"{base}/status/")
+
+    assert HOSTILE in page.locator(".route-name").all_text_contents()
+    assert HOSTILE in page.locator(".route-doc").all_text_contents()
+    expect(page.locator("#active-list .card-title")).to_have_text(HOSTILE)
+    assert page.locator("#active-list .timeline-message").all_text_contents() == [HOSTILE, HOSTILE]
+    expect(page.locator("#maintenance-list .card-title")).to_have_text(HOSTILE)
+    expect(page.locator("#maintenance-list .card-text")).to_have_text(HOSTILE)
+    expect(page.locator("#page-title")).to_have_text(f"{HOSTILE} status")
+    # Nothing was parsed as markup and nothing ran.
+    assert page.locator("body img, body script").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_auto_refresh_picks_up_new_data_and_keeps_focus_and_scroll(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+) -> None:
+    app = make_app(SERVER_STATUS_PAGE_REFRESH_SECONDS=1)
+    send_traffic(app, ok=5, failed=0)
+    base = live_server(app)
+    page = new_page(viewport={"width": 900, "height": 420})
+    refreshes: list[str] = []
+    page.on("request", lambda r: "/api/summary" in r.url and refreshes.append(r.url))
+    wait_ready(page, f"{base}/status/")
+    users = next(r for r in summary(f"{base}/status/")["routes"] if r["rule"].startswith("/users"))
+    today = users["history"][-1]["date"]
+    bar_id = f"bar-{users['id']}-{today}"
+
+    # Put the reader somewhere: focus today's bar of Users, scroll a bit past it, mark the node.
+    page.focus(f"#{bar_id}")
+    page.evaluate("() => { window.scrollTo(0, 150); document.activeElement.__marker = 'kept'; }")
+    scroll_before = page.evaluate("() => window.scrollY")
+    assert scroll_before == 150
+    expect(page.locator("#bar-tooltip")).to_be_visible()
+    expect(page.locator("#bar-tooltip")).to_contain_text("5 requests")
+
+    Admin(base).call(
+        "PUT", "/configure", {"rule": "/users/<int:user_id>", "name": "People", "doc": "Renamed"}
+    )
+    send_traffic(app, ok=7, failed=0)
+
+    expect(page.locator(f"#route-{users['id']}-name")).to_have_text("People", timeout=10_000)
+    expect(page.locator("#bar-tooltip")).to_contain_text("12 requests")
+    assert len(refreshes) >= 2
+    assert page.evaluate("() => document.activeElement.id") == bar_id
+    assert page.evaluate("() => document.activeElement.__marker") == "kept"
+    assert page.evaluate("() => window.scrollY") == scroll_before
+    expect(page.locator("#notice")).to_be_hidden()
