@@ -60,7 +60,7 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _database_error(error: SQLAlchemyError) -> Response:
-    log.warning("status database unavailable: %s", error.__class__.__name__, exc_info=error)
+    log.warning("status database unavailable: %s", error.__class__.__name__)
     return error_response(503, "the status database is unavailable; try again shortly")
 
 
