@@ -133,12 +133,11 @@ class ContractClient:
         for name in spec.get("headers", {}):
             assert response.headers.get(name), f"{status} lacks the {name} header"
         if response.mimetype == "application/json":
-            pointer = "/paths/{}/{}/responses/{}/content/application~1json/schema".format(
-                _escape(template), method, status
-            )
+            media = "content/application~1json/schema"
+            pointer = f"/paths/{_escape(template)}/{method}/responses/{status}/{media}"
             if "$ref" in operation["responses"][status]:
                 name = operation["responses"][status]["$ref"].rsplit("/", 1)[1]
-                pointer = f"/components/responses/{name}/content/application~1json/schema"
+                pointer = f"/components/responses/{name}/{media}"
             self._validate(pointer, response.get_json())
             if response.status_code >= 400:
                 assert response.get_json()["error"]["status"] == response.status_code

@@ -15,7 +15,6 @@ from jsonschema import Draft202012Validator
 from flask_server_status import get_state
 from flask_server_status.web import public
 from tests.server_status.api.contract import (
-    AUTH,
     METHODS,
     ContractClient,
     operations,
