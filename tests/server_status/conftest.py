@@ -1,0 +1,33 @@
+"""Fixtures of the flask-server-status storage tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from flask_server_status import get_state
+from tests.server_status.sample_app import create_app
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build the sample app on the test database (SQLite and PostgreSQL).
+
+    Flush threads started by the app are stopped (without flushing) at teardown,
+    so nothing writes into the database after the test dropped it.
+    """
+    apps: list[Flask] = []
+
+    def make(**config: Any) -> Flask:
+        app = create_app(database_url, **config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        state = get_state(app)
+        state.flusher.stop(flush=False)
+        state.engine.dispose()

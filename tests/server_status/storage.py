@@ -1,0 +1,33 @@
+"""Reading what flask-server-status stored, for assertions."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sqlalchemy as sa
+
+from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, routes
+
+OUTCOMES = ("requests", "successes", "failures", "client_errors")
+
+
+def stored_totals(engine: sa.Engine, granularity: str = "minute") -> dict[str, Counter[str]]:
+    """``{rule: Counter(requests=..., successes=..., ...)}`` summed over all buckets."""
+    table = BUCKET_TABLES[granularity]
+    query = sa.select(routes.c.rule, *(sa.func.sum(table.c[name]) for name in COUNTER_COLUMNS))
+    query = query.join(routes, routes.c.id == table.c.route_id).group_by(routes.c.rule)
+    with engine.connect() as connection:
+        return {
+            row[0]: Counter(
+                {name: int(value) for name, value in zip(COUNTER_COLUMNS, row[1:], strict=True)}
+            )
+            for row in connection.execute(query)
+        }
+
+
+def outcome_totals(engine: sa.Engine, granularity: str = "minute") -> dict[str, dict[str, int]]:
+    """Only the outcome counters of :func:`stored_totals`, with zeros left out."""
+    return {
+        rule: {name: counts[name] for name in OUTCOMES if counts[name]}
+        for rule, counts in stored_totals(engine, granularity).items()
+    }

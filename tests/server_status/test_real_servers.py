@@ -1,0 +1,156 @@
+"""Capture, migration and shutdown under real servers: gunicorn and Werkzeug.
+
+Each gunicorn run starts 4 workers on an *empty* database, so the same run shows that
+workers starting together migrate it exactly once, that every request served
+by any worker is counted exactly, and (the flush interval being an hour) that
+the counts reach the database through the flush at SIGTERM shutdown.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from flask_server_status import get_state, migrate
+from flask_server_status.engine import create_engine
+from tests.server_status.sample_app import create_app
+from tests.server_status.servers import start_gunicorn
+from tests.server_status.storage import outcome_totals
+from tests.support.gunicorn import GunicornRunner
+
+#: (method, path, expected status, outcome class, count): 400 requests with the users.
+PLAN: list[tuple[str, str, int, str, int]] = [
+    ("GET", "/", 200, "successes", 60),
+    ("HEAD", "/", 200, "successes", 20),
+    ("GET", "/moved", 302, "successes", 30),
+    ("POST", "/items", 204, "successes", 20),
+    ("PUT", "/items", 204, "successes", 20),
+    ("PATCH", "/items", 204, "successes", 20),
+    ("DELETE", "/items", 204, "successes", 20),
+    ("GET", "/missing", 404, "client_errors", 40),
+    ("GET", "/missing", 404, "client_errors", 10),
+    ("GET", "/fail", 503, "failures", 40),
+    ("GET", "/boom", 500, "failures", 40),
+    ("GET", "/slow", 200, "successes", 16),
+]
+USERS = 64  # GET /user/<id> for 64 different ids, all under one rule
+
+
+def expected_totals() -> dict[str, dict[str, int]]:
+    expected: dict[str, Counter[str]] = {}
+    for _method, path, _status, outcome, count in PLAN:
+        counts = expected.setdefault(path, Counter())
+        counts["requests"] += count
+        counts[outcome] += count
+    expected["/user/<int:id>"] = Counter(requests=USERS, successes=USERS)
+    return {rule: dict(counts) for rule, counts in expected.items()}
+
+
+def send(base_url: str, method: str, path: str, client_number: int) -> tuple[int, bytes]:
+    """One request on its own connection, from one of several loopback addresses."""
+    parts = urlsplit(base_url)
+    source = (f"127.0.0.{2 + client_number % 5}", 0)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=30, source_address=source
+    )
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def drive(base_url: str) -> set[int]:
+    """Send the whole plan concurrently; returns the worker pids seen."""
+    calls = [(m, p, s) for m, p, s, _o, n in PLAN for _ in range(n)]
+    calls += [("GET", f"/user/{i}", 200) for i in range(USERS)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(
+            pool.map(lambda n: send(base_url, calls[n][0], calls[n][1], n), range(len(calls)))
+        )
+    pids = set()
+    for (method, path, status), (got, body) in zip(calls, answers, strict=True):
+        assert got == status, f"{method} {path} answered {got}"
+        if path.startswith("/user/"):
+            pids.add(json.loads(body)["pid"])
+    return pids
+
+
+@pytest.mark.gunicorn
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("worker_class", "database", "preload"),
+    [
+        ("sync", "sqlite", False),
+        ("gthread", "postgresql", False),
+        # --preload: the app is created in the master, then forked into workers.
+        ("gthread", "sqlite", True),
+        ("sync", "postgresql", True),
+    ],
+)
+def test_four_workers_migrate_once_and_count_every_request(
+    gunicorn: GunicornRunner,
+    request: pytest.FixtureRequest,
+    worker_class: str,
+    database: str,
+    preload: bool,
+) -> None:
+    url: str = request.getfixturevalue("sqlite_url" if database == "sqlite" else "postgres_url")
+    server = start_gunicorn(
+        gunicorn,
+        "tests.server_status.sample_app:create_app()",
+        workers=4,
+        worker_class=worker_class,
+        threads=4 if worker_class == "gthread" else 1,
+        env={"STATUS_TEST_DATABASE_URI": url, "STATUS_TEST_FLUSH_SECONDS": "3600"},
+        extra_args=["--preload"] if preload else [],
+        ready_path="/no-such-page",  # matches no rule: starts nothing
+    )
+    pids = drive(server.base_url)
+    assert len(pids) > 1, "the requests should have been spread over several workers"
+
+    assert server.stop(signal.SIGTERM) == 0
+    errors = server.read_error_log()
+    # The only tracebacks are the app's own /boom errors; none from the extension.
+    assert "flask-server-status" not in errors, errors
+    assert "flask_server_status" not in errors, errors
+
+    engine = create_engine(url, key="test")
+    try:
+        assert outcome_totals(engine) == expected_totals()
+        assert outcome_totals(engine, "hour") == expected_totals()
+        assert outcome_totals(engine, "day") == expected_totals()
+        with engine.connect() as connection:
+            version_table = sa.table(migrate.VERSION_TABLE, sa.column("version_num"))
+            versions = connection.execute(sa.select(version_table)).scalars().all()
+        assert versions == migrate.heads()
+        assert migrate.schema_differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_werkzeug_threaded_server_counts_every_request(
+    live_server: Callable[[Flask], str], database_url: str
+) -> None:
+    app = create_app(database_url)
+    state = get_state(app)
+    try:
+        pids = drive(live_server(app))
+        assert pids == {os.getpid()}
+        assert state.flush()
+        assert outcome_totals(state.engine) == expected_totals()
+        assert outcome_totals(state.engine, "day") == expected_totals()
+    finally:
+        state.flusher.stop(flush=False)
+        state.engine.dispose()
