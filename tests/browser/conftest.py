@@ -19,6 +19,8 @@ from flask import Flask, request
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from flask_server_status import FlaskStatus, get_state
+from tests.support.live_server import LiveServer
+from tests.support.status_seed import seed_history
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "packages" / "server-status" / "src" / "flask_server_status" / "static"
@@ -100,45 +102,68 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., Flask]:
-    """Build an app with the real FlaskStatus on a SQLite file and the admin API enabled.
+def build_app(database: Path, url_prefix: str | None = None, **config: Any) -> Flask:
+    """An app with the real FlaskStatus on a SQLite file and the admin API enabled.
 
     Keyword arguments override config keys; ``url_prefix`` is passed to FlaskStatus.
     The app has two routes of its own: ``/users/<int:user_id>`` and ``/orders``.
     """
+    app = Flask(f"shop_{database.stem}")
+    app.config.update(
+        SERVER_STATUS_DATABASE_URI=f"sqlite:///{database}",
+        SERVER_STATUS_API_ENABLED=True,
+        SERVER_STATUS_API_SECRET=ADMIN_SECRET,
+        SERVER_STATUS_PAGE_TITLE="Acme Shop",
+    )
+    app.config.update(config)
+
+    @app.get("/users/<int:user_id>")
+    def user(user_id: int) -> dict[str, int]:
+        """Users
+
+        Look up one user.
+        """
+        return {"id": user_id}
+
+    @app.get("/orders")
+    def orders() -> tuple[str, int]:
+        """Orders
+
+        List orders (fails on purpose with ?fail=1).
+        """
+        return ("failed", 500) if request.args.get("fail") else ("ok", 200)
+
+    FlaskStatus(app, url_prefix=url_prefix)
+    return app
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., Flask]:
+    """``make_app(url_prefix=None, **config)``: :func:`build_app` on a fresh SQLite file."""
     counter = iter(range(1000))
 
     def make(url_prefix: str | None = None, **config: Any) -> Flask:
-        app = Flask(f"shop{next(counter)}")
-        app.config.update(
-            SERVER_STATUS_DATABASE_URI=f"sqlite:///{tmp_path / f'status{next(counter)}.db'}",
-            SERVER_STATUS_API_ENABLED=True,
-            SERVER_STATUS_API_SECRET=ADMIN_SECRET,
-            SERVER_STATUS_PAGE_TITLE="Acme Shop",
-        )
-        app.config.update(config)
-
-        @app.get("/users/<int:user_id>")
-        def user(user_id: int) -> dict[str, int]:
-            """Users
-
-            Look up one user.
-            """
-            return {"id": user_id}
-
-        @app.get("/orders")
-        def orders() -> tuple[str, int]:
-            """Orders
-
-            List orders (fails on purpose with ?fail=1).
-            """
-            return ("failed", 500) if request.args.get("fail") else ("ok", 200)
-
-        FlaskStatus(app, url_prefix=url_prefix)
-        return app
+        return build_app(tmp_path / f"status{next(counter)}.db", url_prefix, **config)
 
     return make
+
+
+#: Routes seeded for the page tests: enough for scrolling and varied states, quick to seed.
+SEEDED_ROUTES = 12
+
+
+@pytest.fixture(scope="module")
+def seeded_page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The page URL of an app seeded with 90 days of history, incidents and maintenance.
+
+    Shared by the tests of a module (seeding takes a second); tests must not change its data.
+    """
+    app = build_app(tmp_path_factory.mktemp("seeded") / "status.db")
+    seed_history(app, routes=SEEDED_ROUTES, days=90)
+    server = LiveServer(app)
+    base = server.start()
+    yield f"{base}/status/"
+    server.stop()
 
 
 def send_traffic(app: Flask, *, ok: int = 20, failed: int = 2) -> None:
