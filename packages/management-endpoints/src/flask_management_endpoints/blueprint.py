@@ -55,7 +55,7 @@ def discovery() -> Response:
     return json_response({"_links": links}, 200)
 
 
-@z_blueprint.get("/health", defaults={"path": ""})
+@z_blueprint.get("/health", defaults={"path": ""}, strict_slashes=False)
 @z_blueprint.get("/health/<path:path>")
 def health(path: str) -> Response:
     """The root of the health tree, or a group or component below it."""

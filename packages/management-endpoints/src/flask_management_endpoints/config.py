@@ -25,6 +25,8 @@ from flask_management_endpoints.health.groups import GroupSpec
 from flask_management_endpoints.health.status import DEFAULT_HTTP_MAPPING, DEFAULT_ORDER, Status
 
 DEFAULT_TIMEOUT = 2.0
+#: The built-in indicators, all on by default (``db`` only with a database).
+INDICATORS = ("ping", "diskSpace", "memory", "db")
 _Z = 'Z_ENDPOINTS["{}"]'
 
 
@@ -48,6 +50,10 @@ class Settings:
     max_hops: int = 2
     handle_sigterm: bool = False
     drain_seconds: float = 5.0
+    #: Built-in indicators that are on, with the options for their factory.
+    indicators: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: {name: {} for name in INDICATORS}
+    )
 
 
 def read_settings(app_config: Mapping[str, Any]) -> Settings:
@@ -83,7 +89,30 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
         drain_seconds=_seconds(
             _Z.format("drain_seconds"), raw.get("drain_seconds", 5.0), zero=True
         ),
+        indicators=_indicators(raw.get("indicators") or {}),
     )
+
+
+def _indicators(raw: object) -> dict[str, Mapping[str, Any]]:
+    """``indicators``: ``{name: True | False | {factory options}}``, default all on."""
+    key = _Z.format("indicators")
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError(key, f"expected a dict of indicator names, got {raw!r}")
+    unknown = sorted(set(raw) - set(INDICATORS))
+    if unknown:
+        raise ConfigurationError(key, f"unknown indicator(s) {unknown}; known: {list(INDICATORS)}")
+    enabled: dict[str, Mapping[str, Any]] = {}
+    for name in INDICATORS:
+        value = raw.get(name, True)
+        if isinstance(value, Mapping):
+            enabled[name] = dict(value)
+        elif value is True:
+            enabled[name] = {}
+        elif value is not False:
+            raise ConfigurationError(
+                subkey(key, name), f"expected true, false or a dict of options, got {value!r}"
+            )
+    return enabled
 
 
 def _checks(raw: object) -> tuple[dict[str, Contributor], dict[str, tuple[str, ...]]]:

@@ -58,8 +58,10 @@ def dependency_url(target: str, *, scheme: str, prefix: str, check: str | None =
     ``check`` (for example ``readiness``) is appended as ``/<check>``. Only
     ``://`` marks a scheme, so ``httpbin:8080`` is a host and a port.
     """
-    target = target.strip().rstrip("/")
-    if _SCHEME.match(target):
+    target = target.strip()
+    has_scheme = _SCHEME.match(target) is not None
+    target = target.rstrip("/")
+    if has_scheme:
         url = target
     elif "/" in target:
         url = f"{scheme}://{target}"

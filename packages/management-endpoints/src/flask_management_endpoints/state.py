@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
@@ -15,9 +17,10 @@ from flask import Flask, current_app
 from flask_management_endpoints.config import Settings, read_settings
 from flask_management_endpoints.dependencies import preferred_scheme
 from flask_management_endpoints.engine import HealthEngine
-from flask_management_endpoints.errors import ConfigurationError
+from flask_management_endpoints.errors import ConfigurationError, subkey
 from flask_management_endpoints.health.availability import Availability, install_sigterm_handler
 from flask_management_endpoints.health.contributors import Check
+from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.indicators import database, disk_space, memory, ping
 
 if TYPE_CHECKING:
@@ -93,14 +96,24 @@ class ManagementState:
             self.install_sigterm(settings.drain_seconds)
 
     def _indicators(self, settings: Settings) -> dict[str, Check]:
-        indicators = {
-            "ping": Check(ping(), in_process=True),
-            "diskSpace": Check(disk_space()),
-            "memory": Check(memory()),
-        }
+        options = settings.indicators
         db = self.db or self.app.extensions.get("sqlalchemy")
+        factories: dict[str, Callable[..., Callable[[], Health]]] = {
+            "ping": ping,
+            "diskSpace": disk_space,
+            "memory": memory,
+        }
         if db is not None:
-            indicators["db"] = Check(database(db, self.app, timeout=settings.evaluation.timeout))
+            factories["db"] = partial(database, db, self.app, timeout=settings.evaluation.timeout)
+        indicators: dict[str, Check] = {}
+        for name, factory in factories.items():
+            if name in options:
+                try:
+                    function = factory(**options[name])
+                except (TypeError, ValueError) as error:
+                    key = subkey('Z_ENDPOINTS["indicators"]', name)
+                    raise ConfigurationError(key, str(error)) from error
+                indicators[name] = Check(function, in_process=name == "ping")
         return indicators
 
     def install_sigterm(self, drain_seconds: float) -> None:

@@ -1,0 +1,213 @@
+"""Concurrent evaluation, timeouts, deadline, TTL cache and single flight (acceptance 5)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from flask import Flask
+
+from flask_management_endpoints import Health
+from flask_management_endpoints.health.contributors import Check, Composite
+from flask_management_endpoints.health.evaluation import (
+    CompositeOutcome,
+    EvaluationSettings,
+    Evaluator,
+)
+from flask_management_endpoints.health.status import StatusAggregator
+from tests.management_endpoints.apps import CallCounter, make_app
+from tests.support.fake_service import FakeService
+
+QUIET = {"diskSpace": False, "memory": False}
+
+
+def test_ten_slow_dependencies_are_called_concurrently(
+    fake_service: Callable[..., FakeService],
+) -> None:
+    services = [fake_service(delay=0.3) for _ in range(10)]
+    app = make_app(
+        {
+            "indicators": QUIET,
+            "service_dependencies": {f"dep{i}": s.url for i, s in enumerate(services)},
+        }
+    )
+    started = time.monotonic()
+    response = app.test_client().get("/z/health")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert all(s.request_count == 1 for s in services)
+    # One after the other would take 3 s; together they take one delay.
+    assert elapsed < 1.0
+
+
+def test_hanging_dependency_only_downs_its_own_component(
+    fake_service: Callable[..., FakeService],
+) -> None:
+    hanging, healthy = fake_service(), fake_service()
+    hanging.hang()
+    app = make_app(
+        {
+            "indicators": QUIET,
+            "service_dependencies": {"stuck": hanging.url, "fine": healthy.url},
+            "check_functions": {"health": {"local": lambda: True}},
+            "show_details": "always",
+        },
+        BACKEND_TIMEOUT=0.5,
+    )
+    started = time.monotonic()
+    body = app.test_client().get("/z/health").get_json()
+    elapsed = time.monotonic() - started
+    assert body["components"]["stuck"]["status"] == "DOWN"
+    assert body["components"]["stuck"]["details"]["error"] == "timeout after 0.5s"
+    assert body["components"]["fine"]["status"] == "UP"
+    assert body["components"]["local"]["status"] == "UP"
+    assert 0.45 <= elapsed < 2.0
+
+
+def test_hanging_check_holds_one_thread_and_later_probes_time_out_at_once() -> None:
+    release = threading.Event()
+    calls = CallCounter()
+
+    def stuck() -> bool:
+        calls()
+        release.wait(10)
+        return True
+
+    app = make_app(
+        {"indicators": QUIET, "check_functions": {"health": {"stuck": stuck}}},
+        BACKEND_TIMEOUT=0.3,
+    )
+    client = app.test_client()
+    try:
+        assert client.get("/z/health").status_code == 503
+        started = time.monotonic()
+        assert client.get("/z/health").status_code == 503
+        assert time.monotonic() - started < 0.3
+        assert calls.calls == 1
+    finally:
+        release.set()
+
+
+def test_overall_deadline_bounds_the_answer_when_the_pool_is_saturated() -> None:
+    release = threading.Event()
+
+    def slow() -> bool:
+        release.wait(5)
+        return True
+
+    checks = {f"c{i}": slow for i in range(4)}
+    app = make_app(
+        {
+            "indicators": QUIET,
+            "check_functions": {"health": checks},
+            "max_workers": 2,
+            "deadline": 0.4,
+        },
+        BACKEND_TIMEOUT=3.0,
+    )
+    try:
+        started = time.monotonic()
+        body = app.test_client().get("/z/health").get_json()
+        assert time.monotonic() - started < 1.5
+        assert {c["status"] for c in body["components"].values() if c != {"status": "UP"}} == {
+            "DOWN"
+        }
+    finally:
+        release.set()
+
+
+def _concurrent_gets(app: Flask, path: str, count: int) -> list[int]:
+    barrier = threading.Barrier(count)
+
+    def get(_: int) -> int:
+        client = app.test_client()
+        barrier.wait()
+        return client.get(path).status_code
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(get, range(count)))
+
+
+def test_fifty_concurrent_probes_run_each_check_once_per_ttl(
+    fake_service: Callable[..., FakeService],
+) -> None:
+    remote = fake_service(delay=0.2)
+    db = CallCounter(True, delay=0.2)
+    app = make_app(
+        {
+            "indicators": QUIET,
+            "service_dependencies": {"remote": remote.url},
+            "check_functions": {"readiness": {"db": db}},
+            "success_ttl": 60.0,
+        }
+    )
+    assert _concurrent_gets(app, "/z/health", 50) == [200] * 50
+    assert (db.calls, remote.request_count) == (1, 1)
+    assert _concurrent_gets(app, "/z/health/readiness", 50) == [200] * 50
+    assert db.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("success_ttl", "failure_ttl", "passing_runs", "failing_runs"),
+    [(60.0, 0.0, 1, 3), (0.0, 60.0, 3, 1)],
+)
+def test_success_and_failure_ttls_are_separate(
+    success_ttl: float, failure_ttl: float, passing_runs: int, failing_runs: int
+) -> None:
+    passing, failing = CallCounter(True), CallCounter(False)
+    app = make_app(
+        {
+            "indicators": QUIET,
+            "check_functions": {"health": {"passing": passing, "failing": failing}},
+            "success_ttl": success_ttl,
+            "failure_ttl": failure_ttl,
+        }
+    )
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/z/health").status_code == 503
+    assert (passing.calls, failing.calls) == (passing_runs, failing_runs)
+
+
+def test_success_ttl_expires() -> None:
+    check = CallCounter(True)
+    app = make_app(
+        {"indicators": QUIET, "check_functions": {"health": {"c": check}}, "success_ttl": 0.2}
+    )
+    client = app.test_client()
+    client.get("/z/health")
+    client.get("/z/health")
+    assert check.calls == 1
+    time.sleep(0.25)
+    client.get("/z/health")
+    assert check.calls == 2
+
+
+def test_evaluator_runs_checks_on_a_bounded_pool() -> None:
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def check() -> Health:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return Health.up()
+
+    evaluator = Evaluator(
+        EvaluationSettings(max_workers=3, timeout=5, deadline=5), StatusAggregator()
+    )
+    tree = Composite({f"c{i}": Check(check) for i in range(9)})
+    result = evaluator.evaluate(tree)
+    assert isinstance(result, CompositeOutcome)
+    assert result.status == "UP"
+    assert len(result.components) == 9
+    assert peak == 3
+    evaluator.shutdown()
