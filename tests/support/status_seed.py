@@ -10,8 +10,9 @@ windows. Hourly rows are exact sums of their minutes and daily rows of their
 hours, like the real write path guarantees.
 
 It is deterministic for a given ``now`` and ``seed``. It is NOT idempotent:
-it adds new routes (rules under ``/seeded/``) every call, and a second call on
-the same database fails on the unique rule constraint. Use a fresh database.
+it adds new routes (rules under ``rule_prefix``, default ``/seeded``) every
+call, and a second call with the same ``rule_prefix`` on the same database
+fails on the unique rule constraint. Use a fresh database or another prefix.
 
 Used by the API tests, ``benchmarks/summary_api.py``, the browser tests and
 the demo.
@@ -216,6 +217,7 @@ def seed_history(
     maintenance: bool = True,
     now: datetime | None = None,
     seed: int = 20261121,
+    rule_prefix: str = "/seeded",
 ) -> SeededHistory:
     """Write ``days`` days of history for ``routes`` new routes into the app's status tables.
 
@@ -239,7 +241,7 @@ def seed_history(
             suffix = index // len(_NAMES)
             route_rows.append(
                 {
-                    "rule": f"/seeded/{index}{rule}",
+                    "rule": f"{rule_prefix}/{index}{rule}",
                     "endpoint": f"seeded_{index}",
                     "name": name if suffix == 0 else f"{name} {suffix + 1}",
                     "doc": f"Synthetic route {index} ({rule})",

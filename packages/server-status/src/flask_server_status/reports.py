@@ -487,7 +487,9 @@ class Report:
     routes: list[RowMapping]
     stats: dict[int, RouteStats]
     open_incidents: list[dict[str, Any]]
+    recent_incidents: list[dict[str, Any]]
     active_maintenance: list[dict[str, Any]]
+    upcoming_maintenance: list[dict[str, Any]]
 
     @classmethod
     def load(
@@ -498,18 +500,36 @@ class Report:
         *,
         history_days: int = 1,
         route_id: int | None = None,
+        page: bool = False,
     ) -> Report:
+        """Read what an answer needs; ``page`` adds recent incidents and upcoming windows."""
         window = Window(now)
         routes = load_routes(conn, settings, route_id)
         stats = load_stats(conn, (r["id"] for r in routes), window, history_days=history_days)
+        # Open and recent incidents (and active and upcoming windows) are
+        # completed in one pass each, to keep the number of queries fixed.
+        open_rows = open_incident_rows(conn)
+        recent_rows = (
+            resolved_incident_rows(
+                conn, window, days=RECENT_INCIDENT_DAYS, limit=RECENT_INCIDENT_LIMIT
+            )
+            if page
+            else []
+        )
+        incidents = incident_dicts(conn, open_rows + recent_rows)
+        active_rows = active_maintenance_rows(conn, now)
+        upcoming_rows = upcoming_maintenance_rows(conn, now) if page else []
+        windows = maintenance_dicts(conn, active_rows + upcoming_rows, now)
         return cls(
             conn=conn,
             settings=settings,
             window=window,
             routes=routes,
             stats=stats,
-            open_incidents=incident_dicts(conn, open_incident_rows(conn)),
-            active_maintenance=maintenance_dicts(conn, active_maintenance_rows(conn, now), now),
+            open_incidents=incidents[: len(open_rows)],
+            recent_incidents=incidents[len(open_rows) :],
+            active_maintenance=windows[: len(active_rows)],
+            upcoming_maintenance=windows[len(active_rows) :],
         )
 
     def status_of(self, route_id: int) -> str:
@@ -521,7 +541,7 @@ class Report:
         )
 
     def overall(self) -> dict[str, str]:
-        """The overall status object; with ``route_id`` loads, only that route counts."""
+        """The overall status object of the loaded routes."""
         statuses = [self.status_of(route["id"]) for route in self.routes]
         return _status_object(
             overall_indicator(
@@ -563,11 +583,7 @@ def summary(
     """The answer of ``GET {prefix}/api/summary``: everything the page shows."""
     moment = _now(now)
     with engine.connect() as conn:
-        report = Report.load(conn, settings, moment, history_days=days)
-        window = report.window
-        recent = resolved_incident_rows(
-            conn, window, days=RECENT_INCIDENT_DAYS, limit=RECENT_INCIDENT_LIMIT
-        )
+        report = Report.load(conn, settings, moment, history_days=days, page=True)
         return {
             "page": {
                 "title": settings.page_title,
@@ -580,13 +596,11 @@ def summary(
             "routes": [report.route(row, history_days=days) for row in report.routes],
             "incidents": {
                 "active": report.open_incidents,
-                "recent": incident_dicts(conn, recent),
+                "recent": report.recent_incidents,
             },
             "maintenance": {
                 "active": report.active_maintenance,
-                "upcoming": maintenance_dicts(
-                    conn, upcoming_maintenance_rows(conn, moment), moment
-                ),
+                "upcoming": report.upcoming_maintenance,
             },
         }
 

@@ -1,0 +1,251 @@
+"""Uptime, latency and daily history from stored buckets match a brute-force
+computation over the raw requests they were built from, on SQLite and PostgreSQL.
+
+Raw requests go through the real write path (the capture aggregate, then the
+additive upsert into minute, hourly and daily buckets); the expected values
+are computed here from the raw list alone.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from flask_server_status import get_state, models, reports
+from flask_server_status.aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate
+from flask_server_status.routes import RouteInfo, sync_routes
+from flask_server_status.store import add_counts, apply_retention, minute_of
+from tests.server_status.api.contract import ContractClient
+from tests.support.status_seed import seed_history
+
+NOW = datetime(2026, 11, 21, 15, 37, 20)
+RULES = ("/orders", "/search", "/users/<int:id>")
+BOUNDS = models.LATENCY_BUCKETS_MS
+
+
+@dataclass(frozen=True)
+class Request:
+    rule: str
+    at: datetime
+    status: int
+    latency_ms: float
+
+
+def _edges(now: datetime) -> list[datetime]:
+    """Instants just inside and just outside every window boundary."""
+    minute = now.replace(second=0, microsecond=0)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = [
+        minute - timedelta(minutes=24 * 60 - 1),
+        hour - timedelta(hours=167),
+        today - timedelta(days=29),
+        today - timedelta(days=89),
+    ]
+    return [s + delta for s in starts for delta in (timedelta(0), timedelta(seconds=-1))]
+
+
+def raw_requests(now: datetime, rng: random.Random) -> list[Request]:
+    """About 6,000 requests over 100 days, denser recently, plus boundary cases."""
+    moments = [now - timedelta(seconds=rng.uniform(0, 100 * 86400)) for _ in range(2500)]
+    moments += [now - timedelta(seconds=rng.uniform(0, 8 * 86400)) for _ in range(2000)]
+    moments += [now - timedelta(seconds=rng.uniform(0, 30 * 3600)) for _ in range(1500)]
+    moments += _edges(now) * 3
+    requests = []
+    for at in moments:
+        status = rng.choices((200, 302, 404, 429, 500, 503), weights=(80, 5, 6, 2, 4, 3))[0]
+        latency = rng.lognormvariate(math.log(rng.choice((12, 60, 300))), 0.9)
+        requests.append(Request(rng.choice(RULES), at, status, latency))
+    return requests
+
+
+def store_requests(app: Flask, requests: Sequence[Request], now: datetime) -> dict[str, int]:
+    """Write ``requests`` through the real aggregate and upsert; returns route ids."""
+    aggregate = Aggregate()
+    for request in requests:
+        outcome = (
+            FAILURES
+            if request.status >= 500
+            else CLIENT_ERRORS
+            if request.status >= 400
+            else SUCCESSES
+        )
+        aggregate.add(request.rule, minute_of(request.at), outcome, request.latency_ms)
+    buckets, _errors = aggregate.drain()
+    with get_state(app).engine.begin() as conn:
+        infos = {rule: RouteInfo(rule.strip("/"), rule, "") for rule in RULES}
+        ids = sync_routes(conn, infos, now)
+        add_counts(
+            conn,
+            {(ids[rule].id, minute): counters for (rule, minute), counters in buckets.items()},
+        )
+    return {rule: route.id for rule, route in ids.items()}
+
+
+def expected_uptime(requests: Sequence[Request]) -> float | None:
+    if not requests:
+        return None
+    failures = sum(1 for r in requests if r.status >= 500)
+    return (len(requests) - failures) / len(requests) * 100
+
+
+def expected_percentile(latencies: Sequence[float], fraction: float) -> float | None:
+    """Interpolated percentile of the histogram the raw latencies fall into."""
+    if not latencies:
+        return None
+    counts = [0] * (len(BOUNDS) + 1)
+    for latency in latencies:
+        counts[bisect_left(BOUNDS, latency)] += 1
+    rank = fraction * len(latencies)
+    seen = 0
+    for index, count in enumerate(counts):
+        if count and seen + count >= rank:
+            if index == len(BOUNDS):
+                return float(BOUNDS[-1])
+            lower = 0.0 if index == 0 else BOUNDS[index - 1]
+            return lower + (BOUNDS[index] - lower) * (rank - seen) / count
+        seen += count
+    raise AssertionError("unreachable")
+
+
+def bucket_bounds(value: float) -> tuple[float, float]:
+    index = bisect_left(BOUNDS, value)
+    lower = 0.0 if index == 0 else float(BOUNDS[index - 1])
+    return lower, float(BOUNDS[min(index, len(BOUNDS) - 1)])
+
+
+def in_window(request: Request, window: str, now: datetime) -> bool:
+    minute = now.replace(second=0, microsecond=0)
+    starts = {
+        "24h": minute - timedelta(minutes=24 * 60 - 1),
+        "7d": now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=167),
+        "30d": now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=29),
+        "90d": now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=89),
+    }
+    return starts[window] <= request.at.replace(second=0, microsecond=0) and request.at <= now
+
+
+def assert_route_matches(route: dict, requests: Sequence[Request], now: datetime) -> None:
+    for window in reports.WINDOWS:
+        inside = [r for r in requests if in_window(r, window, now)]
+        expected = expected_uptime(inside)
+        if expected is None:
+            assert route["uptime"][window] is None
+        else:
+            assert route["uptime"][window] == pytest.approx(expected, abs=1e-4), window
+            assert route["uptime"][window] <= expected  # truncated, never rounded up
+    last_day = [r for r in requests if in_window(r, "24h", now)]
+    assert route["requests_24h"] == len(last_day)
+    latencies = [r.latency_ms for r in last_day]
+    for name, fraction in (("p50", 0.50), ("p95", 0.95)):
+        expected = expected_percentile(latencies, fraction)
+        assert route["latency_ms"][name] == pytest.approx(expected, abs=0.01), name
+        exact = sorted(latencies)[max(0, math.ceil(fraction * len(latencies)) - 1)]
+        lower, upper = bucket_bounds(exact)
+        assert lower <= route["latency_ms"][name] <= upper or exact > BOUNDS[-1]
+
+
+def assert_history_matches(history: list[dict], requests: Sequence[Request], now: datetime) -> None:
+    today = now.date()
+    assert [entry["date"] for entry in history] == [
+        (today - timedelta(days=offset)).isoformat() for offset in range(len(history) - 1, -1, -1)
+    ]
+    for entry in history:
+        day = [r for r in requests if r.at.date().isoformat() == entry["date"] and r.at <= now]
+        assert entry["requests"] == len(day)
+        assert entry["failures"] == sum(1 for r in day if r.status >= 500)
+        assert entry["client_errors"] == sum(1 for r in day if 400 <= r.status < 500)
+        if day:
+            assert entry["uptime"] == pytest.approx(expected_uptime(day), abs=1e-4)
+            assert entry["latency_p95_ms"] == pytest.approx(
+                expected_percentile([r.latency_ms for r in day], 0.95), abs=0.01
+            )
+        else:
+            assert entry["uptime"] is None
+            assert entry["latency_p95_ms"] is None
+
+
+def test_uptime_latency_and_history_match_brute_force(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    state = get_state(app)
+    requests = raw_requests(NOW, random.Random(7))
+    ids = store_requests(app, requests, NOW)
+
+    def check() -> None:
+        listed = reports.route_list(state.engine, state.settings, now=NOW)["routes"]
+        assert sorted(route["id"] for route in listed) == sorted(ids.values())
+        for rule, route_id in ids.items():
+            mine = [r for r in requests if r.rule == rule]
+            detail = reports.route_detail(state.engine, state.settings, route_id, days=90, now=NOW)
+            assert detail is not None
+            assert_route_matches(detail, mine, NOW)
+            assert_history_matches(detail["history"], mine, NOW)
+            assert next(r for r in listed if r["id"] == route_id) == {
+                k: v for k, v in detail.items() if k != "history"
+            }
+
+    check()
+    # What retention deletes (minutes older than 48 h, hours older than 30 days)
+    # is never read: each window reads the table that still covers it.
+    with state.engine.begin() as conn:
+        assert apply_retention(conn, NOW, state.settings) > 0
+    check()
+
+
+def test_summary_history_has_exactly_n_days_ending_today(api: ContractClient) -> None:
+    app = api.client.application
+    now = reports.utcnow()
+    requests = [Request("/orders", now - timedelta(days=d, minutes=1), 200, 20.0) for d in range(5)]
+    store_requests(app, requests, now)
+    for days in (1, 30, 60, 90):
+        summary = api.get(f"/status/api/summary?days={days}").get_json()
+        for route in summary["routes"]:
+            assert len(route["history"]) == days
+            # generated_at and the last entry are the same UTC day (barring midnight).
+            assert route["history"][-1]["date"] == summary["generated_at"][:10]
+    assert len(api.get("/status/api/summary").get_json()["routes"][0]["history"]) == 90
+
+
+@pytest.mark.parametrize("value", ["0", "91", "-1", "1.5", "abc", "", "1e2", "\uff19"])
+def test_days_outside_1_to_90_is_a_422_json_error(api: ContractClient, value: str) -> None:
+    for url in (f"/status/api/summary?days={value}", f"/status/api/routes/1?days={value}"):
+        response = api.get(url)
+        assert response.status_code == 422
+        assert response.get_json()["error"]["reason"] == "days must be an integer from 1 to 90"
+
+
+def _count_queries(engine: sa.Engine, call: Callable[[], object]) -> int:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_summary_query_count_does_not_grow_with_routes(make_app: Callable[..., Flask]) -> None:
+    state = get_state(make_app())
+    now = reports.utcnow()
+    counts = []
+    for prefix, routes in (("/few", 2), ("/many", 30)):
+        seed_history(state.app, routes=routes, days=10, now=now, rule_prefix=prefix)
+        counts.append(
+            _count_queries(
+                state.engine, lambda: reports.summary(state.engine, state.settings, days=90)
+            )
+        )
+    assert counts[0] == counts[1]
+    assert counts[1] <= 12  # routes, 4 bucket reads, incidents, maintenance
