@@ -29,7 +29,7 @@ def db_cli() -> None:
 def upgrade_command(revision: str) -> None:
     """Upgrade the status tables to REVISION (default: head)."""
     migrate.upgrade(_engine(), revision)
-    click.echo(f"server-status schema at {migrate.current(_engine())}")
+    click.echo(f"server-status schema at {migrate.current(_engine()) or 'none'}")
 
 
 @db_cli.command("downgrade")
@@ -37,7 +37,7 @@ def upgrade_command(revision: str) -> None:
 def downgrade_command(revision: str) -> None:
     """Downgrade the status tables to REVISION (default: one step; 'base' drops them)."""
     migrate.downgrade(_engine(), revision)
-    click.echo(f"server-status schema at {migrate.current(_engine())}")
+    click.echo(f"server-status schema at {migrate.current(_engine()) or 'none'}")
 
 
 @db_cli.command("current")

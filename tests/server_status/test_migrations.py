@@ -1,0 +1,159 @@
+"""Alembic migrations shipped in the package, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from flask_server_status import FlaskStatus, get_state, migrate
+from flask_server_status.engine import create_engine
+from flask_server_status.models import metadata
+from tests.server_status.processes import run_together
+from tests.server_status.storage import outcome_totals
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_engine(database_url, key="test")
+    yield engine
+    engine.dispose()
+
+
+def table_names(engine: sa.Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names())
+
+
+OUR_TABLES = set(metadata.tables)
+
+
+def test_there_is_a_single_head() -> None:
+    assert len(migrate.heads()) == 1
+
+
+def test_upgrade_downgrade_to_base_and_upgrade_again(engine: sa.Engine) -> None:
+    assert migrate.current(engine) is None
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.heads()[0]
+    assert OUR_TABLES | {migrate.VERSION_TABLE} <= table_names(engine)
+
+    migrate.downgrade(engine, "base")
+    assert migrate.current(engine) is None
+    assert table_names(engine) & OUR_TABLES == set()
+
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.heads()[0]
+    assert migrate.schema_differences(engine) == []
+
+
+def test_models_match_the_migrated_schema(engine: sa.Engine) -> None:
+    migrate.upgrade(engine)
+    assert migrate.schema_differences(engine) == []
+    assert migrate.is_current(engine)
+
+
+def test_processes_upgrading_together_migrate_once(
+    database_url: str, engine: sa.Engine, tmp_path: Path
+) -> None:
+    run_together(
+        f"""
+        from flask_server_status import migrate
+        from flask_server_status.engine import create_engine
+        migrate.upgrade(create_engine({database_url!r}, key="test"))
+        """,
+        4,
+        tmp_path,
+    )
+    version_table = sa.table(migrate.VERSION_TABLE, sa.column("version_num"))
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(version_table)).scalars().all() == migrate.heads()
+    assert migrate.schema_differences(engine) == []
+
+
+def test_cli_upgrade_downgrade_current_check(database_url: str, engine: sa.Engine) -> None:
+    app = Flask(__name__)
+    app.config["SERVER_STATUS_DATABASE_URI"] = database_url
+    FlaskStatus(app)
+    runner = app.test_cli_runner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(args=["server-status", "db", *args])
+        return result.exit_code, result.output
+
+    assert run("current") == (0, "none\n")
+    code, output = run("check")
+    assert code == 1
+    assert "flask server-status db upgrade" in output
+    head = migrate.heads()[0]
+    assert run("upgrade") == (0, f"server-status schema at {head}\n")
+    assert run("current") == (0, f"{head}\n")
+    assert run("check") == (0, f"server-status schema is up to date ({head})\n")
+    assert run("downgrade", "base") == (0, "server-status schema at none\n")
+    assert table_names(engine) & OUR_TABLES == set()
+    get_state(app).engine.dispose()
+
+
+def _host_app(database_url: str) -> tuple[Flask, SQLAlchemy, type]:
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    db = SQLAlchemy(app)
+
+    class Order(db.Model):  # type: ignore[name-defined,misc]
+        id = db.Column(db.Integer, primary_key=True)
+
+    @app.route("/orders")
+    def orders() -> str:
+        return str(db.session.query(Order).count())
+
+    FlaskStatus(app)  # after db.init_app: shares the Flask-SQLAlchemy engine
+    return app, db, Order
+
+
+def test_host_create_all_and_drop_all_leave_our_tables_alone(database_url: str) -> None:
+    app, db, _order = _host_app(database_url)
+    state = get_state(app)
+    with app.app_context():
+        assert state.engine is db.engine
+        db.create_all()
+    app.test_client().get("/orders")
+    assert state.flush()
+    with app.app_context():
+        assert set(db.metadata.tables) == {"order"}
+        db.drop_all()
+        db.create_all()
+    assert outcome_totals(state.engine) == {"/orders": {"requests": 1, "successes": 1}}
+    assert migrate.schema_differences(state.engine) == []
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_host_autogenerate_ignores_our_tables_with_the_documented_filter(
+    database_url: str,
+) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    app, db, _order = _host_app(database_url)
+    with app.app_context():
+        db.create_all()
+        migrate.upgrade(db.engine)
+        with db.engine.connect() as connection:
+            unfiltered = MigrationContext.configure(connection)
+            removed = {
+                diff[1].name
+                for diff in compare_metadata(unfiltered, db.metadata)
+                if diff[0] == "remove_table"
+            }
+            filtered = MigrationContext.configure(
+                connection, opts={"include_object": migrate.exclude_server_status_tables}
+            )
+            assert compare_metadata(filtered, db.metadata) == []
+        db.drop_all()
+        db.engine.dispose()
+    # Without the filter the host's autogenerate would drop our tables.
+    assert removed >= OUR_TABLES
