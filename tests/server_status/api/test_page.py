@@ -1,0 +1,110 @@
+"""Serving the page bundle from the package's own static folder, under any
+prefix, with JSON errors for the package's own endpoints only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from flask_server_status.web import public
+from tests.server_status.api.contract import ContractClient
+
+INDEX = "<!doctype html><title>status</title><link rel=stylesheet href=static/status.css>"
+
+
+@pytest.fixture
+def bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A built bundle in a temporary folder, used as the package's static folder."""
+    folder = tmp_path / "static"
+    folder.mkdir()
+    (folder / "index.html").write_text(INDEX)
+    (folder / "status.css").write_text("body{color:#111}")
+    monkeypatch.setattr(public, "STATIC_FOLDER", folder)
+    return folder
+
+
+def test_page_and_bundle_are_served_under_the_prefix(
+    bundle: Path, make_app: Callable[..., Flask]
+) -> None:
+    app = make_app()
+    api = ContractClient(app.test_client())
+    page = api.get("/status/")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    assert page.get_data(as_text=True) == INDEX
+    assert page.headers["Cache-Control"] == "no-cache"
+    redirect = api.client.get("/status")
+    assert redirect.status_code in (301, 308)
+    assert redirect.headers["Location"].endswith("/status/")
+    css = api.client.get("/status/static/status.css")
+    assert (css.status_code, css.mimetype) == (200, "text/css")
+    assert app.static_folder is not None
+    assert Path(app.static_folder) != bundle
+
+
+def test_custom_prefix_and_proxy_sub_path(bundle: Path, make_app: Callable[..., Flask]) -> None:
+    app = make_app(SERVER_STATUS_URL_PREFIX="/health/page")
+    client = app.test_client()
+    assert client.get("/health/page/").get_data(as_text=True) == INDEX
+    assert client.get("/status/").status_code == 404
+    behind = client.get("/health/page", environ_overrides={"SCRIPT_NAME": "/shop"})
+    assert behind.headers["Location"].endswith("/shop/health/page/")
+
+
+def test_missing_bundle_is_503_naming_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: ContractClient
+) -> None:
+    monkeypatch.setattr(public, "STATIC_FOLDER", tmp_path)
+    response = api.get("/status/")
+    assert response.status_code == 503
+    assert response.mimetype == "text/plain"
+    assert "nox -s frontend" in response.get_data(as_text=True)
+    assert api.get("/status/api/status").status_code == 200  # the API works without it
+
+
+def test_json_errors_are_only_for_the_package_endpoints(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+
+    @app.errorhandler(404)
+    def host_not_found(_error: Exception) -> tuple[str, int]:
+        return "host page not found", 404
+
+    handlers_before = dict(app.error_handler_spec[None])
+    provider_before = app.json
+    client = app.test_client()
+    host = client.get("/no-such-page")
+    assert (host.status_code, host.get_data(as_text=True)) == (404, "host page not found")
+    ours = client.get("/status/api/no-such-endpoint")
+    assert ours.status_code == 404
+    assert ours.get_json() == {
+        "error": {"status": 404, "reason": "no such endpoint: /status/api/no-such-endpoint"}
+    }
+    assert app.error_handler_spec[None] == handlers_before
+    assert app.json is provider_before
+
+
+def test_methods_head_options_and_cors(api: ContractClient) -> None:
+    wrong = api.open("delete", "/status/api/summary")
+    assert wrong.status_code == 405
+    assert wrong.headers["Allow"] == "GET, HEAD, OPTIONS"
+    head = api.client.head("/status/api/status")
+    assert (head.status_code, head.data) == (200, b"")
+    options = api.client.options("/status/api/status")
+    assert (options.status_code, options.headers["Allow"]) == (204, "GET, HEAD, OPTIONS")
+    assert api.get("/status/api/summary").headers["Access-Control-Allow-Origin"] == "*"
+    admin = api.admin("get", "/flask-status/incidents")
+    assert "Access-Control-Allow-Origin" not in admin.headers
+    assert admin.headers["Cache-Control"] == "no-store"
+
+
+def test_two_apps_keep_separate_status(make_app: Callable[..., Flask]) -> None:
+    first = make_app(SERVER_STATUS_PAGE_TITLE="First", API_ENABLED=True, API_SECRET="one")
+    second = make_app(SERVER_STATUS_PAGE_TITLE="Second", SERVER_STATUS_URL_PREFIX="/s2")
+    assert first.test_client().get("/status/api/summary").get_json()["page"]["title"] == "First"
+    assert second.test_client().get("/s2/api/summary").get_json()["page"]["title"] == "Second"
+    assert second.test_client().get("/flask-status/incidents").status_code == 404
+    authorised = {"Authorization": "Bearer one"}
+    assert first.test_client().get("/flask-status/incidents", headers=authorised).status_code == 200
