@@ -2,20 +2,29 @@
 //
 //   node build.mjs          build once; exits 1 when JS + CSS exceed the gzip budget
 //   node build.mjs --watch  rebuild on every change under src/
+//   --outdir DIR, --budget BYTES  write elsewhere / use another budget (used by the tests)
 //
 // Besides the bundle it writes build-info.json, whose source_hash lets the Python side tell a
 // stale bundle from a fresh one (same algorithm as the check in noxfile.py).
 
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const outdir = join(root, '..', 'packages', 'server-status', 'src', 'flask_server_status', 'static');
-const BUDGET_GZIP_BYTES = 20480;
+const { values: args } = parseArgs({
+  options: {
+    watch: { type: 'boolean', default: false },
+    outdir: { type: 'string', default: join(root, '..', 'packages', 'server-status', 'src', 'flask_server_status', 'static') },
+    budget: { type: 'string', default: '20480' },
+  },
+});
+const outdir = resolve(args.outdir);
+const BUDGET_GZIP_BYTES = Number(args.budget);
 const BUNDLED = ['status.js', 'status.css'];
 const FILES = [...BUNDLED, 'status.js.map', 'status.css.map', 'index.html'];
 
@@ -27,7 +36,7 @@ function listFiles(dir) {
 }
 
 /** sha256 over package files and src/, each fed as relpath NUL bytes NUL, in POSIX path order. */
-export function sourceHash() {
+function sourceHash() {
   const paths = ['package-lock.json', 'package.json', 'build.mjs'].map((p) => join(root, p));
   const entries = [...paths, ...listFiles(join(root, 'src'))]
     .map((path) => [relative(root, path).split(sep).join('/'), path])
@@ -69,7 +78,7 @@ const options = {
 };
 
 mkdirSync(outdir, { recursive: true });
-if (process.argv.includes('--watch')) {
+if (args.watch) {
   const ctx = await esbuild.context({
     ...options,
     plugins: [

@@ -39,17 +39,18 @@ export function overallState(indicator) {
   return OVERALL_STATES[indicator] ?? UNKNOWN;
 }
 
-/** A day whose uptime is below this percentage shows as an outage, above it (with failures) as
- * degraded. */
-export const OUTAGE_BELOW = 95;
+/** Day thresholds in failures per 1000 requests, compared in integers so that exactly 99.9%
+ * is fine without float noise: up to 1 (uptime >= 99.9%) a day with failures is fine (its text
+ * says "A few failures"), above 50 (uptime < 95%) it is an outage, in between elevated. */
+export const FINE_MAX_PER_MILLE = 1;
+export const OUTAGE_OVER_PER_MILLE = 50;
 
 /** State of one daily bucket from its counts. Client errors are served requests, not failures. */
 export function dayState({ requests, failures }) {
   if (!requests) return { tone: 'none', label: 'No requests' };
   if (!failures) return { tone: 'ok', label: 'No failures' };
-  if (uptimeFromCounts(requests, failures) >= OUTAGE_BELOW) {
-    return { tone: 'warn', label: 'Some failures' };
-  }
+  if (failures * 1000 <= requests * FINE_MAX_PER_MILLE) return { tone: 'ok', label: 'A few failures' };
+  if (failures * 1000 <= requests * OUTAGE_OVER_PER_MILLE) return { tone: 'warn', label: 'Elevated failures' };
   return { tone: 'bad', label: 'Major failures' };
 }
 
@@ -83,8 +84,22 @@ export function formatLatency(ms) {
   return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
 }
 
+// Building an Intl formatter costs far more than using one, and a page formats thousands of
+// values (one label per daily bar), so formatters are kept per locale and options.
+const formatters = new Map();
+
+function cached(Kind, locale, options) {
+  const key = `${Kind.name}|${locale}|${JSON.stringify(options)}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Kind(locale, options);
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
 export function formatCount(n, locale) {
-  return new Intl.NumberFormat(locale).format(n);
+  return cached(Intl.NumberFormat, locale, {}).format(n);
 }
 
 export function plural(n, one, many, locale) {
@@ -100,7 +115,7 @@ export function readerTimeZone() {
 export function formatTimestamp(iso, { timeZone, locale, seconds = false } = {}) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '–';
-  return new Intl.DateTimeFormat(locale, {
+  return cached(Intl.DateTimeFormat, locale, {
     timeZone,
     year: 'numeric',
     month: 'short',
@@ -114,7 +129,7 @@ export function formatTimestamp(iso, { timeZone, locale, seconds = false } = {})
 
 /** The zone as shown in the footer: "Europe/Berlin (CET)". */
 export function describeZone(timeZone, at = new Date(), locale) {
-  const part = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
+  const part = cached(Intl.DateTimeFormat, locale, { timeZone, timeZoneName: 'short' })
     .formatToParts(at)
     .find((p) => p.type === 'timeZoneName');
   const short = part ? part.value : '';
@@ -123,7 +138,7 @@ export function describeZone(timeZone, at = new Date(), locale) {
 
 /** A history date ("2026-08-24", a UTC day) for reading: "Mon, 24 Aug 2026". */
 export function formatDay(date, locale) {
-  return new Intl.DateTimeFormat(locale, {
+  return cached(Intl.DateTimeFormat, locale, {
     timeZone: 'UTC',
     weekday: 'short',
     year: 'numeric',

@@ -185,7 +185,7 @@ function updateBar(bar, day, route, ctx) {
   const state = dayState(day);
   const uptime = day.requests ? `, ${formatUptime(uptimeFromCounts(day.requests, day.failures))} uptime` : '';
   setAttr(bar, 'aria-label', `${formatDay(day.date, ctx.locale)}: ${state.label}${uptime}`);
-  setTip(bar, describeDay(day, ctx.locale));
+  setTip(bar, () => describeDay(day, ctx.locale));
 }
 
 function renderRoutes(doc, data, ctx) {

@@ -4,13 +4,16 @@
 
 const tips = new WeakMap();
 
-/** Attach the tooltip lines shown for `target`. */
-export function setTip(target, lines) {
-  tips.set(target, lines);
+/** Attach the tooltip of `target`: a function returning its lines, called when it opens (a page
+ * has thousands of bars and readers open few tooltips). */
+export function setTip(target, describe) {
+  tips.set(target, describe);
 }
 
+/** The lines of `target`'s tooltip, or undefined. */
 export function tipOf(target) {
-  return tips.get(target);
+  const describe = tips.get(target);
+  return describe ? describe() : undefined;
 }
 
 const TOOLTIP_ID = 'bar-tooltip';
@@ -22,7 +25,7 @@ function tipTarget(node) {
 /** Fill and show the tooltip for `target`. */
 export function openTip(doc, target) {
   const tooltip = doc.getElementById(TOOLTIP_ID);
-  const lines = tips.get(target);
+  const lines = tipOf(target);
   if (!tooltip || !lines) return;
   const [first, ...rest] = lines;
   const strong = doc.createElement('strong');

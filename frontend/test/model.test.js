@@ -48,9 +48,11 @@ describe('state from counts', () => {
   test('days map to tones by their failures, client errors are not failures', () => {
     assert.equal(dayState({ requests: 0, failures: 0 }).tone, 'none');
     assert.equal(dayState({ requests: 100, failures: 0, client_errors: 50 }).tone, 'ok');
+    assert.deepEqual(dayState({ requests: 1000, failures: 1 }), { tone: 'ok', label: 'A few failures' });
+    assert.deepEqual(dayState({ requests: 1000, failures: 2 }), { tone: 'warn', label: 'Elevated failures' });
     assert.equal(dayState({ requests: 100, failures: 1 }).tone, 'warn');
     assert.equal(dayState({ requests: 100, failures: 5 }).tone, 'warn');
-    assert.equal(dayState({ requests: 100, failures: 6 }).tone, 'bad');
+    assert.deepEqual(dayState({ requests: 100, failures: 6 }), { tone: 'bad', label: 'Major failures' });
     assert.equal(dayState({ requests: 100, failures: 100 }).tone, 'bad');
   });
 
@@ -144,7 +146,7 @@ describe('other formatting', () => {
     );
     assert.deepEqual(lines, [
       'Fri, 20 Nov 2026 (UTC)',
-      'Some failures',
+      'Elevated failures',
       '99.85% uptime',
       '2,000 requests, 3 failed, 7 client errors',
       'p95 latency 48 ms',

@@ -117,7 +117,7 @@ describe('route rows', () => {
     assert.equal(bars[21].className, 'bar tone-ok');
     assert.equal(bars[10].getAttribute('aria-label'), 'Mon, 2 Nov 2026: Major failures, 50.00% uptime');
     assert.equal(bars[0].getAttribute('aria-label'), 'Fri, 23 Oct 2026: No requests');
-    assert.deepEqual(tipOf(bars[20]).slice(0, 3), ['Thu, 12 Nov 2026 (UTC)', 'Some failures', '98.00% uptime']);
+    assert.deepEqual(tipOf(bars[20]).slice(0, 3), ['Thu, 12 Nov 2026 (UTC)', 'Elevated failures', '98.00% uptime']);
     assert.deepEqual(bars.map((b) => b.getAttribute('tabindex')).filter((t) => t === '0'), ['0']);
     assert.equal(bars[29].getAttribute('tabindex'), '0');
     assert.equal(doc.querySelector('#route-7 .axis-start').textContent, '30 days ago');

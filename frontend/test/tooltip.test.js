@@ -24,7 +24,7 @@ describe('bar tooltips', () => {
     assert.equal(bar.getAttribute('aria-describedby'), 'bar-tooltip');
     assert.equal(tooltip.querySelector('strong').textContent, 'Sat, 21 Nov 2026 (UTC)');
     assert.deepEqual(Array.from(tooltip.querySelectorAll('span')).map((s) => s.textContent), [
-      'Some failures',
+      'Elevated failures',
       '98.00% uptime',
       '1,000 requests, 20 failed',
       'p95 latency 40 ms',
