@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
@@ -121,6 +122,36 @@ def test_a_silent_database_gives_down_within_the_timeout(silent_postgres: str) -
     second = run_outside_app_context(check)
     assert second.status == "DOWN"
     assert second.details["error"] == "timeout: no answer for over 0.5s"
+
+
+def test_concurrent_checks_share_one_query(sqlite_url: str) -> None:
+    app, db = make_app(sqlite_url)
+    callers = threading.Semaphore(0)
+    queries: list[str] = []
+    with app.app_context():
+
+        @sa.event.listens_for(db.engine, "before_cursor_execute")
+        def slow(*args: object) -> None:
+            queries.append(str(args[2]))
+            # Answer only once every caller has asked (within the timeout).
+            for _ in range(8):
+                assert callers.acquire(timeout=10)
+            time.sleep(0.2)
+
+    check = database(db, app, timeout=15)
+    results: list[Health] = []
+
+    def call() -> None:
+        callers.release()
+        results.append(check())
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.status for r in results] == ["UP"] * 8
+    assert queries == ["SELECT 1"]
 
 
 def test_rejects_a_non_positive_timeout(sqlite_url: str) -> None:

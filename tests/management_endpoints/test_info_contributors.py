@@ -181,6 +181,14 @@ def test_git_branch_commit_and_time_from_the_repository(tmp_path: Path) -> None:
     }
 
 
+def test_git_of_an_installed_app_is_not_guessed(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "venv lives here")
+    installed = tmp_path / ".venv" / "lib" / "python3.11" / "site-packages" / "orders"
+    installed.mkdir(parents=True)
+    assert "git" not in info_of(Flask("orders", root_path=str(installed)))
+
+
 def test_git_packed_refs_and_detached_head(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
     git(tmp_path, "commit", "-q", "--allow-empty", "-m", "one")

@@ -12,6 +12,7 @@ answer DOWN at once instead of stacking more stuck threads.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -143,13 +144,19 @@ def _engines(db: SQLAlchemy, app: Flask | None, bind_key: str | None) -> dict[st
 
 
 class _EngineProbe:
-    """Runs ``SELECT 1`` on one engine, at most one query at a time."""
+    """Runs ``SELECT 1`` on one engine, at most one query at a time.
+
+    A caller arriving while a query is in flight shares it: it waits for the
+    rest of that query's allowance, or answers DOWN at once when the query
+    has already outlived it (it is stuck).
+    """
 
     def __init__(self, engine: sa.Engine, timeout: float) -> None:
         self.engine = engine
         self.timeout = timeout
         self._lock = threading.Lock()
         self._pending: Future[str | None] | None = None
+        self._started = 0.0
 
     def run(self) -> Health:
         details: dict[str, Any] = {
@@ -157,22 +164,22 @@ class _EngineProbe:
             "validationQuery": validation_query(self.engine),
         }
         with self._lock:
-            if self._pending is not None and not self._pending.done():
-                return Health(
-                    Status.DOWN,
-                    {**details, "error": f"timeout: no answer for over {self.timeout}s"},
-                )
-            pending: Future[str | None] = Future()
-            self._pending = pending
-        threading.Thread(
-            target=self._query, args=(pending,), name="db-health-check", daemon=True
-        ).start()
+            pending = self._pending
+            if pending is None or pending.done():
+                pending = self._pending = Future()
+                self._started = time.monotonic()
+                threading.Thread(
+                    target=self._query, args=(pending,), name="db-health-check", daemon=True
+                ).start()
+            remaining = self._started + self.timeout - time.monotonic()
+        if remaining <= 0:
+            error = f"timeout: no answer for over {self.timeout}s"
+            return Health(Status.DOWN, {**details, "error": error})
         try:
-            version = pending.result(timeout=self.timeout)
+            version = pending.result(timeout=remaining)
         except FutureTimeout:
-            return Health(
-                Status.DOWN, {**details, "error": f"timeout: no answer within {self.timeout}s"}
-            )
+            error = f"timeout: no answer within {self.timeout}s"
+            return Health(Status.DOWN, {**details, "error": error})
         except Exception as error:
             return Health(Status.DOWN, {**details, "error": _describe(error)})
         if version:

@@ -34,6 +34,7 @@ GIT_COMMIT_TIME_ENV = "GIT_COMMIT_TIME"
 ABBREV_LENGTH = 7
 # How far up from the app's root the .git directory is looked for.
 _GIT_SEARCH_DEPTH = 8
+_INSTALLED_PARTS = {"site-packages", "dist-packages"}
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _COMMITTER = re.compile(rb"^committer .* (\d+) ([+-]\d{4})$", re.MULTILINE)
 
@@ -65,7 +66,8 @@ def git_info(root: Path, git_dir: str | None, static: Mapping[str, Any]) -> dict
     The shape follows Spring Boot's simple git info:
     ``{"branch": "main", "commit": {"id": "9e0a5c5", "full": "9e0a5c5...", "time": "..."}}``.
     ``git_dir`` (relative to ``root``) names the directory; by default it is
-    looked for from ``root`` upwards. No ``git`` executable is run.
+    looked for from ``root`` upwards, unless ``root`` is inside
+    ``site-packages`` (an installed app). No ``git`` executable is run.
     """
     branch: str | None = None
     commit: str | None = None
@@ -95,6 +97,8 @@ def git_info(root: Path, git_dir: str | None, static: Mapping[str, Any]) -> dict
 
 
 def _find_git_dir(start: Path) -> Path | None:
+    if _INSTALLED_PARTS & set(start.parts):
+        return None  # an installed app: a repository above it is not its own
     for directory in [start, *start.parents][:_GIT_SEARCH_DEPTH]:
         candidate = directory / ".git"
         if candidate.is_dir():
