@@ -12,36 +12,44 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 WAIT_FOR_GO = """
-import os, sys, time
-go = sys.argv[1]
-deadline = time.monotonic() + 30
-while not os.path.exists(go) and time.monotonic() < deadline:
-    time.sleep(0.002)
+import os as _os, sys as _sys, time as _time
+_ready, _go = _sys.argv[1], _sys.argv[2]
+open(_ready, "a").close()
+_deadline = _time.monotonic() + 30
+while not _os.path.exists(_go) and _time.monotonic() < _deadline:
+    _time.sleep(0.002)
 """
 
 
-def run_together(code: str, count: int, workdir: Path, *, timeout: float = 60.0) -> list[str]:
-    """Start ``count`` processes running ``code``, release them together, return stdouts.
+def run_together(
+    code: str, count: int, workdir: Path, *, prepare: str = "", timeout: float = 60.0
+) -> list[str]:
+    """Start ``count`` processes, release them together into ``code``, return stdouts.
 
-    Each process prepares (imports) first, then waits for a file to appear so
-    they all run ``code`` within a few milliseconds of each other. Raises
-    AssertionError with the stderr of any process that fails.
+    Each process runs ``prepare`` (imports, app setup), then waits for a file
+    to appear, so they all run ``code`` within milliseconds of each other.
+    Raises AssertionError with the stderr of any process that fails.
     """
-    go = workdir / f"go-{time.monotonic_ns()}"
-    script = WAIT_FOR_GO + textwrap.dedent(code)
+    stamp = time.monotonic_ns()
+    go = workdir / f"go-{stamp}"
+    script = textwrap.dedent(prepare) + WAIT_FOR_GO + textwrap.dedent(code)
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", script, str(go)],
+            [sys.executable, "-c", script, str(workdir / f"ready-{stamp}-{n}"), str(go)],
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(count)
+        for n in range(count)
     ]
-    time.sleep(1.0)  # let every process finish its imports
+    deadline = time.monotonic() + timeout
+    while len(list(workdir.glob(f"ready-{stamp}-*"))) < count and time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            break
+        time.sleep(0.01)
     go.touch()
     outputs = []
     for child in children:

@@ -60,13 +60,14 @@ def test_processes_upgrading_together_migrate_once(
     database_url: str, engine: sa.Engine, tmp_path: Path
 ) -> None:
     run_together(
-        f"""
-        from flask_server_status import migrate
-        from flask_server_status.engine import create_engine
-        migrate.upgrade(create_engine({database_url!r}, key="test"))
-        """,
+        "migrate.upgrade(engine)",
         4,
         tmp_path,
+        prepare=f"""
+        from flask_server_status import migrate
+        from flask_server_status.engine import create_engine
+        engine = create_engine({database_url!r}, key="test")
+        """,
     )
     version_table = sa.table(migrate.VERSION_TABLE, sa.column("version_num"))
     with engine.connect() as connection:
