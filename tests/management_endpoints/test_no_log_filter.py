@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -29,6 +29,20 @@ def gunicorn_record(path: str, status: object) -> logging.LogRecord:
 
 
 KEEP, DROP = True, False
+
+
+@pytest.fixture(autouse=True)
+def restore_access_loggers() -> Iterator[None]:
+    """Take this module's filters off the shared access loggers afterwards."""
+    before = {
+        name: list(logging.getLogger(name).filters)
+        for name in no_log.DEFAULT_LOGGER_NAMES
+        if name in logging.root.manager.loggerDict
+    }
+    yield
+    for name in no_log.DEFAULT_LOGGER_NAMES:
+        if name in logging.root.manager.loggerDict:
+            logging.getLogger(name).filters[:] = before.get(name, [])
 
 
 @pytest.mark.parametrize(
