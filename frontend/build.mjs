@@ -8,7 +8,7 @@
 // stale bundle from a fresh one (same algorithm as the check in noxfile.py).
 
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -93,6 +93,8 @@ if (args.watch) {
     ],
   });
   await ctx.watch();
+  // index.html is copied, not bundled, so esbuild does not watch it.
+  watch(join(root, 'src', 'index.html'), () => finish());
   console.log('watching src/ for changes');
 } else {
   await esbuild.build(options);

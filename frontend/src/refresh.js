@@ -3,35 +3,48 @@
 
 /**
  * Start calling `load()` (returns a promise of the interval in seconds to wait next) repeatedly.
- * Returns {now(), stop()}: `now()` loads at once and reschedules; `stop()` cancels. A load that
- * rejects keeps the previous interval; from a timer its error goes to `onError`.
+ * Returns {now(), stop()}: `now()` loads at once and reschedules; called while a load runs, it
+ * loads once more right after that one (the reader asked for something newer), never in
+ * parallel. `stop()` cancels. A load that rejects keeps the previous interval; from a timer its
+ * error goes to `onError`.
  */
 export function startRefresh(load, { timers = globalThis, initialSeconds = 60, onError = console.error } = {}) {
   let handle = null;
   let stopped = false;
   let running = null;
+  let again = null;
   let seconds = initialSeconds;
 
   const schedule = () => {
     if (stopped) return;
     timers.clearTimeout(handle);
-    // A timer has nobody to reject to: report the failure; the finally below already rescheduled.
+    // A timer has nobody to reject to: report the failure; run() has rescheduled already.
     handle = timers.setTimeout(() => run().catch(onError), Math.max(1, seconds) * 1000);
   };
 
-  async function run() {
-    if (running) return running;
+  async function once() {
     timers.clearTimeout(handle);
-    running = (async () => {
-      try {
-        const next = await load();
-        if (Number.isFinite(next) && next > 0) seconds = next;
-      } finally {
-        running = null;
-        schedule();
-      }
-    })();
-    return running;
+    try {
+      const next = await load();
+      if (Number.isFinite(next) && next > 0) seconds = next;
+    } finally {
+      running = null;
+      schedule();
+    }
+  }
+
+  function run() {
+    if (!running) {
+      running = once();
+      return running;
+    }
+    if (!again) {
+      again = running.catch(() => {}).then(() => {
+        again = null;
+        return run();
+      });
+    }
+    return again;
   }
 
   return {

@@ -28,15 +28,29 @@ describe('startRefresh', () => {
     assert.equal(calls, 3);
   });
 
-  test('a load already running is not started twice', async () => {
-    let release;
-    const load = mock.fn(() => new Promise((resolve) => { release = resolve; }));
+  test('now() during a load runs once more after it, never in parallel', async () => {
+    const releases = [];
+    let active = 0;
+    let most = 0;
+    const load = mock.fn(() => {
+      active += 1;
+      most = Math.max(most, active);
+      return new Promise((resolve) => releases.push(() => { active -= 1; resolve(60); }));
+    });
     const refresher = startRefresh(load, { initialSeconds: 60 });
     const first = refresher.now();
     const second = refresher.now();
+    const third = refresher.now();
     assert.equal(load.mock.callCount(), 1);
-    release(60);
-    await Promise.all([first, second]);
+    releases[0]();
+    await first;
+    await settle();
+    // The two calls made during the first load are served by one more load.
+    assert.equal(load.mock.callCount(), 2);
+    releases[1]();
+    await Promise.all([second, third]);
+    assert.equal(load.mock.callCount(), 2);
+    assert.equal(most, 1);
     refresher.stop();
   });
 
