@@ -73,6 +73,7 @@ class Flusher:
     def stop(self, *, flush: bool = True, timeout: float = 10.0) -> None:
         """Stop the thread, then flush what is left (unless ``flush=False``)."""
         self._stop.set()
+        self.started = False  # nothing left for the exit hook
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
