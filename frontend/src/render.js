@@ -199,6 +199,7 @@ function renderRoutes(doc, data, ctx) {
   );
   show(byId(doc, 'routes-empty'), data.routes.length === 0);
   show(list, data.routes.length > 0);
+  show(byId(doc, 'days'), data.routes.length > 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ describe('route rows', () => {
     assert.equal(doc.getElementById('routes-empty').hidden, false);
     assert.match(doc.getElementById('routes-empty').textContent, /No traffic recorded yet/);
     assert.equal(doc.getElementById('route-list').hidden, true);
+    assert.equal(doc.getElementById('days').hidden, true);
     assert.equal(doc.getElementById('past-empty').hidden, false);
     assert.equal(doc.getElementById('active-incidents').hidden, true);
     assert.equal(doc.getElementById('maintenance').hidden, true);

@@ -119,7 +119,7 @@ def build_app(database: Path, url_prefix: str | None = None, **config: Any) -> F
 
     @app.get("/users/<int:user_id>")
     def user(user_id: int) -> dict[str, int]:
-        """Users
+        """# Users
 
         Look up one user.
         """
@@ -127,7 +127,7 @@ def build_app(database: Path, url_prefix: str | None = None, **config: Any) -> F
 
     @app.get("/orders")
     def orders() -> tuple[str, int]:
-        """Orders
+        """# Orders
 
         List orders (fails on purpose with ?fail=1).
         """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,7 +27,7 @@ HOSTILE = (
 
 
 def test_empty_state_before_any_traffic(
-    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage, artifacts: Path
 ) -> None:
     page = new_page()
     wait_ready(page, f"{live_server(make_app())}/status/")
@@ -34,11 +35,13 @@ def test_empty_state_before_any_traffic(
     expect(page.locator("#routes-empty")).to_be_visible()
     expect(page.locator("#routes-empty")).to_contain_text("No traffic recorded yet")
     expect(page.locator("#route-list > li")).to_have_count(0)
+    expect(page.locator("#days")).to_be_hidden()
     expect(page.locator("#overall-heading")).to_have_text("No data yet")
     expect(page.locator("#overall .icon")).to_have_text("\u2013")  # the "no data" glyph, an en dash
     expect(page.locator("#past-empty")).to_be_visible()
     expect(page.locator("#active-incidents")).to_be_hidden()
     assert page.errors == []  # type: ignore[attr-defined]
+    page.screenshot(path=artifacts / "status-empty.png")
 
 
 def test_unavailable_state_when_the_api_fails_from_the_start(
@@ -63,7 +66,7 @@ def test_unavailable_state_when_the_api_fails_from_the_start(
 
 
 def test_stale_state_keeps_the_last_data_when_the_server_goes_away(
-    make_app: MakeApp, new_page: NewPage
+    make_app: MakeApp, new_page: NewPage, artifacts: Path
 ) -> None:
     app = make_app(SERVER_STATUS_PAGE_REFRESH_SECONDS=1)
     send_traffic(app)
@@ -85,6 +88,7 @@ def test_stale_state_keeps_the_last_data_when_the_server_goes_away(
     expect(notice).to_contain_text("Showing data from")
     assert page.locator("#route-list > li").all_text_contents() == rows_before
     expect(page.locator("#overall-heading")).to_have_text(banner_before or "")
+    page.screenshot(path=artifacts / "status-stale.png")
 
 
 def test_server_text_renders_as_text_and_never_runs(
