@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
@@ -126,3 +128,25 @@ def test_memory_unlimited_cgroup_counts_the_system(tmp_path: Path) -> None:
 def test_memory_rejects_bad_thresholds(threshold: object) -> None:
     with pytest.raises(ValueError, match="threshold_percent"):
         memory(threshold)  # type: ignore[arg-type]
+
+
+def test_package_works_without_sqlalchemy_installed() -> None:
+    # SQLAlchemy is an optional extra: blocking it must leave /z/health working.
+    script = """
+import sys
+sys.modules["sqlalchemy"] = None
+sys.modules["flask_sqlalchemy"] = None
+from flask import Flask
+from flask_management_endpoints import ManagementEndpoints
+app = Flask("no_sqlalchemy")
+ManagementEndpoints(app)
+answer = app.test_client().get("/z/health")
+print(sorted(answer.get_json()["components"]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True, timeout=60
+    )
+    components = done.stdout.strip()
+    assert "'diskSpace'" in components
+    assert "'ping'" in components
+    assert "'db'" not in components

@@ -18,13 +18,15 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from flask import Flask, has_app_context
 
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status, StatusAggregator
 
 if TYPE_CHECKING:
+    # SQLAlchemy is an optional dependency: imported where a check runs, so
+    # the package works without it.
+    import sqlalchemy as sa
     from flask_sqlalchemy import SQLAlchemy
 
 DEFAULT_TIMEOUT_SECONDS = 2.0
@@ -187,6 +189,8 @@ class _EngineProbe:
         return Health(Status.UP, details)
 
     def _query(self, pending: Future[str | None]) -> None:
+        import sqlalchemy as sa
+
         try:
             with self.engine.connect() as connection:
                 value = connection.execute(sa.text(validation_query(self.engine))).scalar()
@@ -200,6 +204,8 @@ class _EngineProbe:
 
 def _describe(error: BaseException) -> str:
     """``Type: message`` of the driver's error, on one line, without SQLAlchemy's links."""
+    import sqlalchemy as sa
+
     original = getattr(error, "orig", None) if isinstance(error, sa.exc.DBAPIError) else None
     cause = original if isinstance(original, BaseException) else error
     message = " ".join(str(cause).split())
