@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,3 +93,27 @@ def test_threshold_crossed_makes_disk_space_down(
     answer = requests.get(f"{live_server(app)}/z/health/diskSpace", timeout=10)
     assert answer.status_code == 503
     assert answer.json()["status"] == "DOWN"
+
+
+def test_silent_database_does_not_hold_the_probe(live_server: Callable[[Flask], str]) -> None:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepts connections, never answers
+    try:
+        port = listener.getsockname()[1]
+        app = make_app(
+            f"postgresql+psycopg://postgres@127.0.0.1:{port}/test",
+            indicators={"memory": False, "diskSpace": False},
+        )
+        app.config["BACKEND_TIMEOUT"] = 0.5
+        base = live_server(app)
+        for _ in range(2):  # the second probe finds the first query still stuck
+            started = time.monotonic()
+            answer = requests.get(f"{base}/z/health", timeout=10)
+            assert time.monotonic() - started < 5  # generous: not held by the database
+            assert answer.status_code == 503
+            db = answer.json()["components"]["db"]
+            assert db["status"] == "DOWN"
+            assert "timeout" in db["details"]["error"]
+    finally:
+        listener.close()
