@@ -123,6 +123,15 @@ def test_version_function_and_config_version_win(
     assert info_of(app)["app"]["version"] == "from-function"
 
 
+def test_failing_version_function_falls_back(tmp_path: Path) -> None:
+    def broken() -> str:
+        raise RuntimeError("no version today")
+
+    app = make_app(tmp_path, version_function=broken)
+    app.config["VERSION"] = "1.2.3"
+    assert info_of(app)["app"]["version"] == "1.2.3"
+
+
 def test_static_app_entries(tmp_path: Path) -> None:
     app = make_app(tmp_path, info={"app": {"description": "Order service", "team": "shop"}})
     assert info_of(app)["app"] == {"name": "orders", "description": "Order service", "team": "shop"}

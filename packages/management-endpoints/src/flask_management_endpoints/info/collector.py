@@ -58,7 +58,12 @@ def app_version(app: Flask) -> str | None:
     z_endpoints = app.config.get("Z_ENDPOINTS") or {}
     version_function = z_endpoints.get("version_function")
     if callable(version_function):
-        value = version_function()
+        try:
+            value = version_function()
+        except Exception:
+            # /info must answer; /version reports the failure itself.
+            logger.warning("version_function failed", exc_info=True)
+            value = None
         # The seed's contract: a string, or a (string, status) tuple.
         if isinstance(value, tuple) and value:
             value = value[0]
