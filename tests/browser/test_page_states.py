@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask
-from playwright.sync_api import Page, expect
+from flask import Flask, Response
+from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import Admin, send_traffic, summary, wait_ready
 from tests.support.live_server import LiveServer
@@ -146,7 +146,12 @@ def test_auto_refresh_picks_up_new_data_and_keeps_focus_and_scroll(
     base = live_server(app)
     page = new_page(viewport={"width": 900, "height": 420})
     refreshes: list[str] = []
-    page.on("request", lambda r: "/api/summary" in r.url and refreshes.append(r.url))
+
+    def count_refresh(request: Request) -> None:
+        if "/api/summary" in request.url:
+            refreshes.append(request.url)
+
+    page.on("request", count_refresh)
     wait_ready(page, f"{base}/status/")
     users = next(r for r in summary(f"{base}/status/")["routes"] if r["rule"].startswith("/users"))
     today = users["history"][-1]["date"]
@@ -172,3 +177,37 @@ def test_auto_refresh_picks_up_new_data_and_keeps_focus_and_scroll(
     assert page.evaluate("() => document.activeElement.__marker") == "kept"
     assert page.evaluate("() => window.scrollY") == scroll_before
     expect(page.locator("#notice")).to_be_hidden()
+
+
+STRICT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def test_page_runs_under_a_strict_content_security_policy(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+) -> None:
+    # No inline script or style, no eval: a host app may serve the page with a strict policy.
+    app = make_app()
+
+    @app.after_request
+    def strict_policy(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = STRICT_CSP
+        return response
+
+    send_traffic(app)
+
+    page = new_page()
+    page.add_init_script(
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    wait_ready(page, f"{live_server(app)}/status/")
+    page.locator(".bars > li[tabindex='0']").first.focus()
+    expect(page.locator("#bar-tooltip")).to_be_visible()
+
+    expect(page.locator("#route-list > li")).to_have_count(2)
+    assert page.evaluate("() => window.__violations") == []
+    assert page.errors == []  # type: ignore[attr-defined]
