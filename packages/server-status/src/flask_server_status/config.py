@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 #: Every key with its default, in the order the README documents them.
 DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_DATABASE_URI": None,
@@ -136,6 +139,22 @@ def _optional_str(key: str, value: Any) -> str | None:
     if not isinstance(value, str):
         raise ConfigError(key, f"expected a string, got {type(value).__name__}")
     return value
+
+
+def _database_uri(key: str, value: Any) -> str | None:
+    uri = _optional_str(key, value)
+    return None if uri is None else check_database_uri(key, uri)
+
+
+def check_database_uri(key: str, uri: str) -> str:
+    """Return ``uri`` if it is a SQLite or PostgreSQL URL, else raise naming ``key``."""
+    try:
+        backend = make_url(uri).get_backend_name()
+    except ArgumentError as error:
+        raise ConfigError(key, f"not a valid database URL: {error}") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(key, f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    return uri
 
 
 def _secret(key: str, value: Any) -> str | None:

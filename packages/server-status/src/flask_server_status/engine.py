@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from .config import ConfigError, Settings
+from .config import ConfigError, Settings, check_database_uri
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
@@ -62,18 +62,13 @@ def create_engine(uri: str, *, key: str) -> sa.Engine:
     failing; PostgreSQL gets a connect timeout so an unreachable server costs
     the flush thread seconds, not minutes. ``key`` names the config key in errors.
     """
-    try:
-        url = make_url(uri)
-    except sa.exc.ArgumentError as error:
-        raise ConfigError(key, f"not a valid database URL: {error}") from None
+    url = make_url(check_database_uri(key, uri))
     options: dict[str, Any] = {"pool_pre_ping": True}
     backend = url.get_backend_name()
     if backend == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
-    elif backend == "postgresql" and "connect_timeout" not in url.query:
+    elif "connect_timeout" not in url.query:
         options["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
-    elif backend != "postgresql":
-        raise ConfigError(key, f"unsupported database {backend!r}: use SQLite or PostgreSQL")
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     engine = sa.create_engine(url, **options)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: Key of the PostgreSQL advisory lock held while migrating (arbitrary, fixed).
 ADVISORY_LOCK_KEY = 0x5EE5_7A75
 LOCK_TIMEOUT_SECONDS = 120.0
+#: Alembic keeps the running migration in module globals (``alembic.context``),
+#: so two threads of one process (two apps, or a flush thread and a reader)
+#: must never run migrations at the same time.
+_PROCESS_LOCK = threading.Lock()
 
 
 def include_object(
@@ -134,6 +139,12 @@ def is_current(engine: sa.Engine) -> bool:
 
 @contextlib.contextmanager
 def _locked_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    with _PROCESS_LOCK, _database_lock(engine) as connection:
+        yield connection
+
+
+@contextlib.contextmanager
+def _database_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
