@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from flask import Flask
 from playwright.sync_api import Page, expect
 from werkzeug.exceptions import NotFound
@@ -37,12 +38,12 @@ UPTIME_TEXT = re.compile(r"^(100|\d{1,2}\.\d\d)%$")
 
 def day_tone(day: dict[str, Any]) -> str:
     """The tone the page must give a day: the rule of frontend/src/model.js, stated again."""
-    requests, failures = day["requests"], day["failures"]
-    if not requests:
+    served, failures = day["requests"], day["failures"]
+    if not served:
         return "none"
-    if failures * 1000 <= requests:  # uptime of 99.9% and more
+    if failures * 1000 <= served:  # uptime of 99.9% and more
         return "ok"
-    return "warn" if failures * 1000 <= requests * 50 else "bad"
+    return "warn" if failures * 1000 <= served * 50 else "bad"
 
 
 def test_rows_and_bars_follow_the_api(seeded_page_url: str, new_page: NewPage) -> None:
@@ -72,8 +73,54 @@ def test_rows_and_bars_follow_the_api(seeded_page_url: str, new_page: NewPage) -
     shown = Counter(page.locator(".bars > li").evaluate_all("bars => bars.map(b => b.className)"))
     expected = Counter(f"bar tone-{day_tone(d)}" for r in data["routes"] for d in r["history"])
     assert shown == expected
-    assert set(expected) >= {"bar tone-ok", "bar tone-warn"}, "seed should vary the days"
+    assert set(expected) >= {"bar tone-ok", "bar tone-warn", "bar tone-none"}, "varied seed"
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_states_differ_in_shape_not_only_in_colour(seeded_page_url: str, new_page: NewPage) -> None:
+    page = new_page()
+    wait_ready(page, seeded_page_url)
+    look = page.evaluate(
+        """() => Object.fromEntries(['ok', 'warn', 'none'].map(tone => {
+             const bar = document.querySelector(`.bars > li.tone-${tone}`);
+             const style = getComputedStyle(bar);
+             return [tone, {image: style.backgroundImage, height: bar.offsetHeight,
+                            border: style.boxShadow}];
+           }))"""
+    )
+    assert look["ok"]["image"] == "none"
+    assert "repeating-linear-gradient" in look["warn"]["image"]  # striped
+    assert look["none"]["height"] < look["ok"]["height"]  # short
+    assert "inset" in look["none"]["border"]  # and hollow
+    # Route and overall states carry a glyph in a shaped icon next to their words.
+    shapes = page.evaluate(
+        """() => [...document.querySelectorAll('.state .icon, #overall .icon')].map(icon => {
+             const style = getComputedStyle(icon);
+             return [icon.textContent, style.clipPath, style.borderRadius];
+           })"""
+    )
+    glyph_shapes = {glyph: (clip, radius) for glyph, clip, radius in shapes}
+    assert glyph_shapes["\u2713"] == ("none", "50%")  # operational: a circle with a check
+    assert glyph_shapes["!"][0].startswith("polygon")  # degraded: a triangle
+
+
+def test_landmarks_and_headings_structure_the_page(seeded_page_url: str, new_page: NewPage) -> None:
+    page = new_page()
+    wait_ready(page, seeded_page_url)
+    expect(page.get_by_role("banner")).to_have_count(1)
+    expect(page.get_by_role("main")).to_have_count(1)
+    expect(page.get_by_role("contentinfo")).to_have_count(1)
+    expect(page.get_by_role("navigation", name="Follow this status")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme Shop status")
+    for name in ("Active incidents", "Routes", "Past incidents", "Scheduled maintenance"):
+        expect(page.get_by_role("heading", level=2, name=name)).to_be_visible()
+    expect(page.get_by_role("heading", level=3)).not_to_have_count(0)
+    expect(page.get_by_role("region", name="Routes")).to_be_visible()
+    # The skip link leads keyboard users past the header to the routes.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to routes")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#routes-heading")).to_be_focused()
 
 
 def test_period_control_switches_between_30_60_and_90_days(
@@ -272,6 +319,10 @@ def test_page_works_under_a_prefix_behind_a_proxy_sub_path(
         "/proxy/ops/status/static/status.css",
         "/proxy/ops/status/api/summary",
     } <= paths
-    expect(page.locator("#feed-link")).to_have_attribute(
-        "href", f"{base}/proxy/ops/status/feed.atom"
-    )
+    feed = page.locator("#feed-link").get_attribute("href") or ""
+    badge = page.locator("#route-list .badge-link").first.get_attribute("href") or ""
+    assert feed == f"{base}/proxy/ops/status/feed.atom"
+    assert badge.startswith(f"{base}/proxy/ops/status/badges/")
+    # The links lead to the feed and the badge, through the same sub-path.
+    assert "atom" in requests.get(feed, timeout=10).headers["Content-Type"]
+    assert requests.get(badge, timeout=10).headers["Content-Type"].startswith("image/svg+xml")
