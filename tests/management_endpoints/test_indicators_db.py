@@ -124,6 +124,22 @@ def test_a_silent_database_gives_down_within_the_timeout(silent_postgres: str) -
     assert second.details["error"] == "timeout: no answer for over 0.5s"
 
 
+def test_silent_binds_are_waited_for_together(silent_postgres: str, sqlite_url: str) -> None:
+    app, db = make_app(
+        sqlite_url, binds={"one": silent_postgres, "two": silent_postgres, "three": silent_postgres}
+    )
+    check = database(db, app, timeout=1.0)
+    started = time.monotonic()
+    result = run_outside_app_context(check)
+    elapsed = time.monotonic() - started
+    assert result.status == "DOWN"
+    assert result.details["default"]["status"] == "UP"
+    for name in ("one", "two", "three"):
+        assert result.details[name]["error"] == "timeout: no answer within 1.0s"
+    # Waited for one after the other, three silent binds would take 3 s or more.
+    assert elapsed < 2.5
+
+
 def test_concurrent_checks_share_one_query(sqlite_url: str) -> None:
     app, db = make_app(sqlite_url)
     callers = threading.Semaphore(0)

@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status, StatusAggregator
@@ -98,10 +98,13 @@ def database(
 
     def check() -> Health:
         engines = _engines(db, app, bind_key)
-        if len(engines) == 1:
-            (engine,) = engines.values()
-            return probe(engine).run()
-        results = {name: probe(engine).run() for name, engine in engines.items()}
+        # Every engine's query starts before any is waited for, so several
+        # silent databases cost one timeout, not one each.
+        started = {name: probe(engine).begin() for name, engine in engines.items()}
+        results = {name: outcome() for name, outcome in started.items()}
+        if len(results) == 1:
+            (result,) = results.values()
+            return result
         status = aggregator.aggregate(result.status for result in results.values())
         return Health(
             status,
@@ -130,7 +133,7 @@ def _bind_name(key: str | None) -> str:
 
 
 def _engines(db: SQLAlchemy, app: Flask | None, bind_key: str | None) -> dict[str, sa.Engine]:
-    if app is not None and not has_app_context():
+    if app is not None and not (has_app_context() and current_app == app):
         with app.app_context():
             engines = dict(db.engines)
     else:
@@ -160,11 +163,8 @@ class _EngineProbe:
         self._pending: Future[str | None] | None = None
         self._started = 0.0
 
-    def run(self) -> Health:
-        details: dict[str, Any] = {
-            "database": product_name(self.engine),
-            "validationQuery": validation_query(self.engine),
-        }
+    def begin(self) -> Callable[[], Health]:
+        """Start a query (or join the one in flight); call the result for the outcome."""
         with self._lock:
             pending = self._pending
             if pending is None or pending.done():
@@ -173,12 +173,20 @@ class _EngineProbe:
                 threading.Thread(
                     target=self._query, args=(pending,), name="db-health-check", daemon=True
                 ).start()
-            remaining = self._started + self.timeout - time.monotonic()
-        if remaining <= 0:
+            deadline = self._started + self.timeout
+        return lambda: self._outcome(pending, deadline)
+
+    def _outcome(self, pending: Future[str | None], deadline: float) -> Health:
+        details: dict[str, Any] = {
+            "database": product_name(self.engine),
+            "validationQuery": validation_query(self.engine),
+        }
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 and not pending.done():
             error = f"timeout: no answer for over {self.timeout}s"
             return Health(Status.DOWN, {**details, "error": error})
         try:
-            version = pending.result(timeout=remaining)
+            version = pending.result(timeout=max(remaining, 0))
         except FutureTimeout:
             error = f"timeout: no answer within {self.timeout}s"
             return Health(Status.DOWN, {**details, "error": error})
