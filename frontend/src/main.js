@@ -5,7 +5,7 @@ import { DAY_CHOICES, parseDays, overallState, readerTimeZone } from './model.js
 import { startRefresh } from './refresh.js';
 import { clearError, renderError, renderSummary } from './render.js';
 import { followTheme } from './theme.js';
-import { installTooltips, openTip } from './tooltip.js';
+import { installTooltips, refreshTip } from './tooltip.js';
 
 const doc = document;
 const ctx = { timeZone: readerTimeZone(), locale: undefined, baseUrl: doc.baseURI };
@@ -26,10 +26,7 @@ function renderKeepingFocus(draw) {
     const again = doc.getElementById(activeId);
     if (again) again.focus({ preventScroll: true });
   }
-  // The open tooltip shows the refreshed numbers of the focused bar.
-  if (doc.activeElement && doc.activeElement.closest && doc.activeElement.closest('.bars')) {
-    openTip(doc, doc.activeElement);
-  }
+  refreshTip(doc);
 }
 
 async function load() {

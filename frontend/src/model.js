@@ -42,8 +42,8 @@ export function overallState(indicator) {
 /** Day thresholds in failures per 1000 requests, compared in integers so that exactly 99.9%
  * is fine without float noise: up to 1 (uptime >= 99.9%) a day with failures is fine (its text
  * says "A few failures"), above 50 (uptime < 95%) it is an outage, in between elevated. */
-export const FINE_MAX_PER_MILLE = 1;
-export const OUTAGE_OVER_PER_MILLE = 50;
+const FINE_MAX_PER_MILLE = 1;
+const OUTAGE_OVER_PER_MILLE = 50;
 
 /** State of one daily bucket from its counts. Client errors are served requests, not failures. */
 export function dayState({ requests, failures }) {
@@ -98,11 +98,11 @@ function cached(Kind, locale, options) {
   return formatter;
 }
 
-export function formatCount(n, locale) {
+function formatCount(n, locale) {
   return cached(Intl.NumberFormat, locale, {}).format(n);
 }
 
-export function plural(n, one, many, locale) {
+function plural(n, one, many, locale) {
   return `${formatCount(n, locale)} ${n === 1 ? one : many}`;
 }
 
@@ -214,7 +214,7 @@ export function describeDay(day, locale) {
 
 /** Periods offered by the history control; the API accepts 1..90. */
 export const DAY_CHOICES = [30, 60, 90];
-export const DEFAULT_DAYS = 90;
+const DEFAULT_DAYS = 90;
 
 /** The days value from a query string, falling back to the default for anything not offered. */
 export function parseDays(search) {

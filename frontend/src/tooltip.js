@@ -42,6 +42,13 @@ export function openTip(doc, target) {
   place(doc, tooltip, target);
 }
 
+/** After a re-render: show the open tooltip's refreshed lines, or close it if its bar is gone. */
+export function refreshTip(doc) {
+  const owner = doc.querySelector(`[aria-describedby="${TOOLTIP_ID}"]`);
+  if (owner) openTip(doc, owner);
+  else closeTip(doc);
+}
+
 export function closeTip(doc) {
   const tooltip = doc.getElementById(TOOLTIP_ID);
   if (tooltip) tooltip.hidden = true;

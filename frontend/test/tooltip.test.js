@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { renderSummary } from '../src/render.js';
 import { stateIconUrl, colorScheme } from '../src/theme.js';
-import { closeTip, moveFocus, openTip } from '../src/tooltip.js';
+import { closeTip, moveFocus, openTip, refreshTip } from '../src/tooltip.js';
 import { ctx, history, pageDocument, route, summary } from './fixtures.js';
 
 function page() {
@@ -36,6 +36,22 @@ describe('bar tooltips', () => {
     closeTip(doc);
     assert.equal(tooltip.hidden, true);
     assert.equal(other.getAttribute('aria-describedby'), null);
+  });
+
+  test('after a refresh the open tooltip shows new numbers, or closes when its bar is gone', () => {
+    const doc = page();
+    const tooltip = doc.getElementById('bar-tooltip');
+    openTip(doc, doc.getElementById('bar-1-2026-11-21'));
+    renderSummary(doc, summary({ routes: [route(1, { history: history(30, () => ({ requests: 5, failures: 0 })) })] }), ctx);
+    refreshTip(doc);
+    assert.equal(tooltip.hidden, false);
+    assert.match(tooltip.textContent, /5 requests, 0 failed/);
+    renderSummary(doc, summary({ routes: [route(2)] }), ctx);
+    refreshTip(doc);
+    assert.equal(tooltip.hidden, true);
+    // A closed tooltip stays closed.
+    refreshTip(doc);
+    assert.equal(tooltip.hidden, true);
   });
 
   test('arrow keys, Home and End move the single tab stop', () => {
