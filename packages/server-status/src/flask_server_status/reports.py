@@ -110,12 +110,21 @@ class Counts:
     client_errors: int = 0
     histogram: list[int] = field(default_factory=lambda: [0] * len(_HISTOGRAM))
 
-    def add(self, row: RowMapping) -> None:
-        self.requests += int(row["requests"] or 0)
-        self.failures += int(row["failures"] or 0)
-        self.client_errors += int(row["client_errors"] or 0)
-        for index, column in enumerate(_HISTOGRAM):
-            self.histogram[index] += int(row[column] or 0)
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> Counts:
+        """From ``(requests, failures, client_errors, *histogram)`` integer columns."""
+        return cls(values[0], values[1], values[2], list(values[3:]))
+
+    @classmethod
+    def from_sums(cls, values: Sequence[Any]) -> Counts:
+        """Like :meth:`from_values` for SUM()s, which PostgreSQL answers as Decimal."""
+        return cls.from_values([int(value or 0) for value in values])
+
+    def add(self, other: Counts) -> None:
+        self.requests += other.requests
+        self.failures += other.failures
+        self.client_errors += other.client_errors
+        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
 
     @property
     def uptime(self) -> float | None:
@@ -217,8 +226,8 @@ def load_stats(
         ("7d", grouped(hourly, window.start_7d, None)),
     ]
     for name, query in parts:
-        for row in conn.execute(query).mappings():
-            stats[row["route_id"]].windows[name].add(row)
+        for route_id, *values in conn.execute(query):
+            stats[route_id].windows[name].add(Counts.from_sums(values))
 
     oldest = window.start_days(max(MAX_HISTORY_DAYS, history_days))
     start_30d = window.start_days(30)
@@ -231,14 +240,16 @@ def load_stats(
             daily.c.client_errors,
             *(daily.c[name] for name in _HISTOGRAM),
         ).where(daily.c.route_id.in_(ids), daily.c.bucket_start >= oldest)
-    ).mappings()
-    for row in day_rows:
-        route = stats[row["route_id"]]
-        route.windows["90d"].add(row)
-        if row["bucket_start"] >= start_30d:
-            route.windows["30d"].add(row)
-        day = row["bucket_start"].date()
-        route.days.setdefault(day, Counts()).add(row)
+    )
+    for route_id, bucket_start, *values in day_rows:
+        route = stats[route_id]
+        day = Counts.from_values(values)
+        route.days[bucket_start.date()] = day
+        # Uptime windows need only the two counts, not the histogram.
+        for name in ("90d", "30d") if bucket_start >= start_30d else ("90d",):
+            route.windows[name].requests += day.requests
+            route.windows[name].failures += day.failures
+            route.windows[name].client_errors += day.client_errors
     return stats
 
 

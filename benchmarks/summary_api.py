@@ -1,0 +1,115 @@
+"""Latency of the status summary API with 50 routes and 90 days of history.
+
+Seeds a fresh database with ``tests.support.status_seed.seed_history`` (50
+routes, 90 days: daily, hourly and minute buckets as retention keeps them,
+incidents and maintenance), then times in-process WSGI calls of
+``GET /status/api/summary`` (the page's one request, ~0.5 MB of JSON) next to
+a trivial host route in the same app, on SQLite and, when
+``TEST_POSTGRES_URL`` is set, on PostgreSQL (a private schema, dropped after).
+
+    python benchmarks/summary_api.py
+
+Prints the median and p95 per database and these ratios, all measured in this
+run: summary over the trivial route, and PostgreSQL over SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flask import Flask  # noqa: E402
+
+from flask_server_status import FlaskStatus, get_state  # noqa: E402
+from tests.support.postgres import PostgresSchema, postgres_base_url  # noqa: E402
+from tests.support.status_seed import seed_history  # noqa: E402
+
+ROUTES = 50
+DAYS = 90
+SUMMARY_CALLS = 25
+TRIVIAL_CALLS = 200
+
+
+def build_app(database_uri: str) -> Flask:
+    app = Flask("benchmark")
+    app.config["SERVER_STATUS_DATABASE_URI"] = database_uri
+    app.config["SERVER_STATUS_FLUSH_INTERVAL_SECONDS"] = 3600
+
+    @app.route("/hello")
+    def hello() -> str:
+        return "hello"
+
+    FlaskStatus(app)
+    return app
+
+
+def timed(call: Callable[[], object], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def measure(name: str, database_uri: str) -> float:
+    """Seed, time both endpoints, print a line; returns the summary median (ms)."""
+    app = build_app(database_uri)
+    started = time.perf_counter()
+    seed_history(app, routes=ROUTES, days=DAYS)
+    seeded = time.perf_counter() - started
+    client = app.test_client()
+
+    def summary() -> None:
+        response = client.get("/status/api/summary")
+        assert response.status_code == 200, response.data[:200]
+        assert len(response.get_json()["routes"]) == ROUTES
+
+    def trivial() -> None:
+        assert client.get("/hello").status_code == 200
+
+    summary()  # warm caches and the connection pool
+    summary_ms = timed(summary, SUMMARY_CALLS)
+    trivial_ms = timed(trivial, TRIVIAL_CALLS)
+    size = len(client.get("/status/api/summary").data)
+    median = statistics.median(summary_ms)
+    p95 = statistics.quantiles(summary_ms, n=20)[-1]
+    trivial_median = statistics.median(trivial_ms)
+    print(
+        f"{name:<10} seed {seeded:5.1f} s | summary ({size / 1024:.0f} KiB) median {median:7.2f} ms,"
+        f" p95 {p95:7.2f} ms | trivial route median {trivial_median:.3f} ms"
+        f" | ratio summary/trivial {median / trivial_median:.1f}"
+    )
+    state = get_state(app)
+    state.flusher.stop(flush=False)
+    state.engine.dispose()
+    return median
+
+
+def main() -> None:
+    logging.getLogger("flask_server_status").setLevel(logging.ERROR)
+    print(f"summary API, {ROUTES} routes x {DAYS} days, {SUMMARY_CALLS} calls per database")
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite = measure("SQLite", f"sqlite:///{Path(folder) / 'status.db'}")
+    base = postgres_base_url()
+    if base is None:
+        print("PostgreSQL skipped: TEST_POSTGRES_URL is not set")
+        return
+    schema = PostgresSchema(base)
+    try:
+        postgres = measure("PostgreSQL", schema.url)
+    finally:
+        schema.drop()
+    print(f"ratio PostgreSQL/SQLite summary median: {postgres / sqlite:.2f}")
+
+
+if __name__ == "__main__":
+    main()
