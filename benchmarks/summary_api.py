@@ -85,7 +85,8 @@ def measure(name: str, database_uri: str) -> float:
     trivial_median = statistics.median(trivial_ms)
     print(
         f"{name:<10} seed {seeded:5.1f} s | summary ({size / 1024:.0f} KiB)"
-        f" median {median:7.2f} ms, p95 {p95:7.2f} ms | trivial route median {trivial_median:.3f} ms"
+        f" median {median:7.2f} ms, p95 {p95:7.2f} ms"
+        f" | trivial route median {trivial_median:.3f} ms"
         f" | ratio summary/trivial {median / trivial_median:.1f}"
     )
     state = get_state(app)
