@@ -66,9 +66,11 @@ class GunicornProcess:
                     f"gunicorn exited with {self.proc.returncode}:\n{self.read_error_log()}"
                 )
             try:
-                requests.get(self.base_url + self.ready_path, timeout=1)
+                requests.get(self.base_url + self.ready_path, timeout=2)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:
+                # Refused before the socket is bound, or accepted by the master
+                # before a worker has booted: both mean not yet.
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT_SECONDS}s")
