@@ -54,7 +54,10 @@ function renderOverall(doc, data) {
   const state = overallState(data.status.indicator);
   const banner = byId(doc, 'overall');
   setAttr(banner, 'class', `banner tone-${state.tone}`);
-  banner.querySelector('.icon').replaceWith(icon(doc, state.tone));
+  // Changed in place, and only when different: the banner is a live region.
+  const bannerIcon = banner.querySelector('.icon');
+  setAttr(bannerIcon, 'class', `icon tone-${state.tone}`);
+  setText(bannerIcon, TONES[state.tone].glyph);
   setText(byId(doc, 'overall-heading'), data.status.description || state.label);
 }
 
