@@ -8,16 +8,14 @@ static folder. Errors of these blueprints are JSON (see :mod:`.errors`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask
 
 from ..config import ConfigError
+from ..state import StatusState
 from .admin import admin_blueprint
 from .public import public_blueprint
-
-if TYPE_CHECKING:
-    from ..state import StatusState
 
 MAX_BODY_KEY = "SERVER_STATUS_API_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024

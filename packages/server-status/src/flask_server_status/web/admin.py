@@ -9,7 +9,7 @@ time; a missing or wrong token answers 401 with ``WWW-Authenticate: Bearer``.
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, request, url_for
@@ -17,13 +17,11 @@ from flask.typing import ResponseReturnValue
 
 from .. import models, reports
 from ..routes import UnknownRouteError
+from ..state import StatusState
 from . import manage
 from .errors import ApiError, install_error_handlers, json_response
 from .resources import add_not_found, add_resource
-from .validation import MAX_ID, Fields, read_json_object
-
-if TYPE_CHECKING:
-    from ..state import StatusState
+from .validation import Fields, existing_id, read_json_object
 
 AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="flask-server-status"'}
 TITLE = {"max_length": 200, "min_length": 1}
@@ -47,12 +45,6 @@ def _admin(payload: object, status: int = 200) -> Response:
     response = json_response(payload, status)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _existing(kind: str, item_id: int) -> int:
-    if item_id > MAX_ID:
-        raise ApiError(404, f"no {kind} with id {item_id}")
-    return item_id
 
 
 def route_dict(row: Any) -> dict[str, Any]:
@@ -184,10 +176,10 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         return incident_answer(incident_id, 201)
 
     def get_incident(incident_id: int) -> ResponseReturnValue:
-        return incident_answer(_existing("incident", incident_id))
+        return incident_answer(existing_id("incident", incident_id))
 
     def patch_incident(incident_id: int) -> ResponseReturnValue:
-        incident_id = _existing("incident", incident_id)
+        incident_id = existing_id("incident", incident_id)
         body = fields(allowed={"title", "impact", "route_ids"}, at_least_one=True)
         with engine.begin() as conn:
             manage.change_incident(
@@ -200,7 +192,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         return incident_answer(incident_id)
 
     def post_update(incident_id: int) -> ResponseReturnValue:
-        incident_id = _existing("incident", incident_id)
+        incident_id = existing_id("incident", incident_id)
         body = fields(allowed={"status", "message"}, required=("status", "message"))
         status = body.choice("status", models.INCIDENT_STATUSES) or ""
         message = body.text("message", max_length=5000, min_length=1) or ""
@@ -258,10 +250,10 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         return maintenance_answer(maintenance_id, 201)
 
     def get_maintenance(maintenance_id: int) -> ResponseReturnValue:
-        return maintenance_answer(_existing("maintenance window", maintenance_id))
+        return maintenance_answer(existing_id("maintenance window", maintenance_id))
 
     def patch_maintenance(maintenance_id: int) -> ResponseReturnValue:
-        maintenance_id = _existing("maintenance window", maintenance_id)
+        maintenance_id = existing_id("maintenance window", maintenance_id)
         body = fields(
             allowed={"title", "description", "starts_at", "ends_at", "route_ids"},
             at_least_one=True,
@@ -280,7 +272,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         return maintenance_answer(maintenance_id)
 
     def delete_maintenance(maintenance_id: int) -> ResponseReturnValue:
-        maintenance_id = _existing("maintenance window", maintenance_id)
+        maintenance_id = existing_id("maintenance window", maintenance_id)
         with engine.begin() as conn:
             manage.delete_maintenance(conn, maintenance_id)
         return "", 204

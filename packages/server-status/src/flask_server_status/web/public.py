@@ -9,21 +9,18 @@ loader, which would change the app's template search path).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import reports
+from ..state import StatusState
 from .badges import status_badge, uptime_badge
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
 from .openapi import document_for
 from .resources import add_not_found, add_resource
-from .validation import MAX_ID, choice_arg, positive_int_arg
-
-if TYPE_CHECKING:
-    from ..state import StatusState
+from .validation import choice_arg, existing_id, positive_int_arg
 
 STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
 PAGE_FILE = "index.html"
@@ -45,12 +42,6 @@ def _days() -> int:
     return positive_int_arg(
         "days", default=reports.MAX_HISTORY_DAYS, maximum=reports.MAX_HISTORY_DAYS
     )
-
-
-def _existing(kind: str, item_id: int) -> int:
-    if item_id > MAX_ID:
-        raise ApiError(404, f"no {kind} with id {item_id}")
-    return item_id
 
 
 def public_blueprint(state: StatusState) -> Blueprint:
@@ -85,7 +76,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
     def route(route_id: int) -> ResponseReturnValue:
         days = _days()
         found = reports.route_detail(
-            state.engine, settings, _existing("route", route_id), days=days
+            state.engine, settings, existing_id("route", route_id), days=days
         )
         if found is None:
             raise ApiError(404, f"no route with id {route_id}")
@@ -95,7 +86,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         return _public(json_response(reports.incident_overview(state.engine)))
 
     def incident(incident_id: int) -> ResponseReturnValue:
-        found = reports.incident_detail(state.engine, _existing("incident", incident_id))
+        found = reports.incident_detail(state.engine, existing_id("incident", incident_id))
         if found is None:
             raise ApiError(404, f"no incident with id {incident_id}")
         return _public(json_response(found))
@@ -124,7 +115,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
     def uptime(route_id: int) -> ResponseReturnValue:
         window = choice_arg("window", reports.WINDOWS, default="30d")
         found = reports.route_detail(
-            state.engine, settings, _existing("route", route_id), days=None
+            state.engine, settings, existing_id("route", route_id), days=None
         )
         if found is None:
             raise ApiError(404, f"no route with id {route_id}")

@@ -35,6 +35,13 @@ def positive_int_arg(name: str, *, default: int, maximum: int) -> int:
     return int(raw)
 
 
+def existing_id(kind: str, item_id: int) -> int:
+    """A path id, or 404 when it is too large to name anything stored."""
+    if item_id > MAX_ID:
+        raise ApiError(404, f"no {kind} with id {item_id}")
+    return item_id
+
+
 def choice_arg(name: str, options: Collection[str], *, default: str) -> str:
     """Query parameter ``name`` as one of ``options``."""
     raw = request.args.get(name, default)
