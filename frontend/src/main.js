@@ -30,6 +30,8 @@ function renderKeepingFocus(draw) {
 }
 
 async function load() {
+  // A background tab does not poll; it catches up when shown again (see visibilitychange below).
+  if (doc.hidden && lastData) return refreshSeconds;
   const requested = days;
   try {
     const data = await fetchSummary(ctx.baseUrl, requested);

@@ -211,3 +211,40 @@ def test_page_runs_under_a_strict_content_security_policy(
     expect(page.locator("#route-list > li")).to_have_count(2)
     assert page.evaluate("() => window.__violations") == []
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_hidden_tab_stops_polling_until_shown_again(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+) -> None:
+    app = make_app(SERVER_STATUS_PAGE_REFRESH_SECONDS=1)
+    send_traffic(app)
+    page = new_page()
+    # Page Visibility as the browser reports it for a background tab, switched by the test.
+    page.add_init_script(
+        "window.__hidden = false;"
+        "Object.defineProperty(document, 'hidden', { get: () => window.__hidden });"
+        "Object.defineProperty(document, 'visibilityState',"
+        " { get: () => (window.__hidden ? 'hidden' : 'visible') });"
+    )
+    loads: list[str] = []
+
+    def count_load(request: Request) -> None:
+        if "/api/summary" in request.url:
+            loads.append(request.url)
+
+    page.on("request", count_load)
+    wait_ready(page, f"{live_server(app)}/status/")
+    page.wait_for_timeout(1500)
+    assert len(loads) >= 2, "a visible page polls every refresh_seconds"
+
+    page.evaluate("() => { window.__hidden = true; }")
+    page.wait_for_timeout(1200)  # a load already started may still finish
+    hidden_from = len(loads)
+    page.wait_for_timeout(3000)
+    assert len(loads) == hidden_from, "a hidden page does not poll"
+
+    page.evaluate(
+        "() => { window.__hidden = false; document.dispatchEvent(new Event('visibilitychange')); }"
+    )
+    page.wait_for_timeout(1500)
+    assert len(loads) > hidden_from, "a page shown again polls again"
