@@ -64,7 +64,6 @@ def route_dict(row: Any) -> dict[str, Any]:
 def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
     """The blueprint of the admin API at ``SERVER_STATUS_ADMIN_PREFIX``."""
     settings = state.settings
-    engine = state.engine
     blueprint = Blueprint("server_status_admin", __name__, url_prefix=settings.admin_prefix)
     install_error_handlers(blueprint)
 
@@ -86,7 +85,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
     # --- routes ---------------------------------------------------------------------
 
     def list_routes() -> ResponseReturnValue:
-        with engine.connect() as conn:
+        with state.engine.connect() as conn:
             rows = conn.execute(sa.select(models.routes).order_by(models.routes.c.id)).mappings()
             return _admin({"routes": [route_dict(row) for row in rows]})
 
@@ -104,7 +103,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         return _admin(route_dict(row))
 
     def _current_doc(rule: str) -> str:
-        with engine.connect() as conn:
+        with state.engine.connect() as conn:
             stored = conn.execute(
                 sa.select(models.routes.c.doc).where(models.routes.c.rule == rule)
             ).scalar()
@@ -119,7 +118,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
             state.delete_route(rule)
         except UnknownRouteError:
             raise ApiError(404, f"no route with rule {rule!r}") from None
-        with engine.connect() as conn:
+        with state.engine.connect() as conn:
             row = (
                 conn.execute(sa.select(models.routes).where(models.routes.c.rule == rule))
                 .mappings()
@@ -130,7 +129,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
     # --- incidents ------------------------------------------------------------------
 
     def incident_answer(incident_id: int, status: int = 200) -> ResponseReturnValue:
-        found = reports.incident_detail(engine, incident_id, admin=True)
+        found = reports.incident_detail(state.engine, incident_id, admin=True)
         if found is None:
             raise ApiError(404, f"no incident with id {incident_id}")
         response = _admin(found, status)
@@ -140,7 +139,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
 
     def list_incidents() -> ResponseReturnValue:
         table = models.incidents
-        with engine.connect() as conn:
+        with state.engine.connect() as conn:
             rows = list(
                 conn.execute(
                     sa.select(table)
@@ -162,7 +161,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         route_ids = body.ids("route_ids") or []
         message = body.text("message", **LONG_TEXT) or ""
         started_at = body.time("started_at") or now
-        with engine.begin() as conn:
+        with state.engine.begin() as conn:
             incident_id = manage.create_incident(
                 conn,
                 title=title,
@@ -181,7 +180,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
     def patch_incident(incident_id: int) -> ResponseReturnValue:
         incident_id = existing_id("incident", incident_id)
         body = fields(allowed={"title", "impact", "route_ids"}, at_least_one=True)
-        with engine.begin() as conn:
+        with state.engine.begin() as conn:
             manage.change_incident(
                 conn,
                 incident_id,
@@ -196,7 +195,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         body = fields(allowed={"status", "message"}, required=("status", "message"))
         status = body.choice("status", models.INCIDENT_STATUSES) or ""
         message = body.text("message", max_length=5000, min_length=1) or ""
-        with engine.begin() as conn:
+        with state.engine.begin() as conn:
             manage.add_incident_update(
                 conn, incident_id, status=status, message=message, now=reports.utcnow()
             )
@@ -206,7 +205,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
 
     def maintenance_answer(maintenance_id: int, status: int = 200) -> ResponseReturnValue:
         now = reports.utcnow()
-        with engine.connect() as conn:
+        with state.engine.connect() as conn:
             row = manage.maintenance_row(conn, maintenance_id)
             found = reports.maintenance_dicts(conn, [row], now)[0]
         response = _admin(found, status)
@@ -219,7 +218,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
     def list_maintenance() -> ResponseReturnValue:
         table = models.maintenance
         now = reports.utcnow()
-        with engine.connect() as conn:
+        with state.engine.connect() as conn:
             rows = list(
                 conn.execute(
                     sa.select(table)
@@ -237,7 +236,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         title = body.text("title", **TITLE) or ""
         description = body.text("description", **LONG_TEXT) or ""
         starts_at, ends_at = body.required_time("starts_at"), body.required_time("ends_at")
-        with engine.begin() as conn:
+        with state.engine.begin() as conn:
             maintenance_id = manage.create_maintenance(
                 conn,
                 title=title,
@@ -265,7 +264,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
             "ends_at": body.time("ends_at"),
         }
         values = {name: value for name, value in candidates.items() if value is not None}
-        with engine.begin() as conn:
+        with state.engine.begin() as conn:
             manage.change_maintenance(
                 conn, maintenance_id, values=values, route_ids=body.ids("route_ids")
             )
@@ -273,7 +272,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
 
     def delete_maintenance(maintenance_id: int) -> ResponseReturnValue:
         maintenance_id = existing_id("maintenance window", maintenance_id)
-        with engine.begin() as conn:
+        with state.engine.begin() as conn:
             manage.delete_maintenance(conn, maintenance_id)
         return "", 204
 
