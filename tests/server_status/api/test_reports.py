@@ -249,3 +249,30 @@ def test_summary_query_count_does_not_grow_with_routes(make_app: Callable[..., F
         )
     assert counts[0] == counts[1]
     assert counts[1] <= 12  # routes, 4 bucket reads, incidents, maintenance
+
+
+@pytest.mark.parametrize(
+    ("requests", "failures", "uptime"),
+    [
+        (1000, 1, 99.9),
+        (3, 1, 66.6666),
+        (7, 0, 100.0),
+        (10**9, 1, 99.9999),
+        (5, 5, 0.0),
+        (0, 0, None),
+    ],
+)
+def test_uptime_is_exact_and_truncated(requests: int, failures: int, uptime: float | None) -> None:
+    assert reports.uptime_percent(requests, failures) == uptime
+
+
+def test_percentile_interpolates_inside_the_bucket() -> None:
+    empty = [0] * len(models.HISTOGRAM_COLUMNS)
+    assert reports.percentile(empty, 0.5) is None
+    ten_in_second = empty.copy()
+    ten_in_second[1] = 10  # ten requests between 5 and 10 ms
+    assert reports.percentile(ten_in_second, 0.5) == pytest.approx(7.5)
+    assert reports.percentile(ten_in_second, 0.95) == pytest.approx(9.75)
+    overflow = empty.copy()
+    overflow[-1] = 3
+    assert reports.percentile(overflow, 0.5) == float(BOUNDS[-1])

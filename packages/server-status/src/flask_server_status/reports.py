@@ -21,7 +21,6 @@ the rank (see :func:`percentile`).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,7 +93,8 @@ def uptime_percent(requests: int, failures: int) -> float | None:
     """Uptime in percent, truncated (never rounded up) to 4 decimals."""
     if requests <= 0:
         return None
-    return math.floor((requests - failures) / requests * 100 * 10_000) / 10_000
+    # Integer arithmetic: 999 of 1000 is exactly 99.9, not 99.8999.
+    return (requests - failures) * 1_000_000 // requests / 10_000
 
 
 def _round_ms(value: float | None) -> float | None:
