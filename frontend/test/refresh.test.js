@@ -4,26 +4,56 @@ import { startRefresh } from '../src/refresh.js';
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Timers under the test's control: `tick(ms)` runs what falls due. */
+function fakeTimers() {
+  let now = 0;
+  let nextId = 1;
+  const pending = new Map();
+  return {
+    setTimeout(fn, ms) {
+      pending.set(nextId, { fn, at: now + ms });
+      return nextId++;
+    },
+    clearTimeout(id) {
+      pending.delete(id);
+    },
+    tick(ms) {
+      now += ms;
+      for (const [id, { fn, at }] of [...pending]) {
+        if (at <= now) {
+          pending.delete(id);
+          fn();
+        }
+      }
+    },
+    get pending() {
+      return pending.size;
+    },
+  };
+}
+
 describe('startRefresh', () => {
-  test('reloads after the interval the last answer asked for', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout'] });
+  test('reloads after the interval the last answer asked for', async () => {
+    const timers = fakeTimers();
     const intervals = [5, 2, 2];
     let calls = 0;
-    const refresher = startRefresh(async () => intervals[calls++] ?? 2, { timers: globalThis, initialSeconds: 60 });
+    const refresher = startRefresh(async () => intervals[calls++] ?? 2, { timers, initialSeconds: 60 });
     await refresher.now();
     assert.equal(calls, 1);
     assert.equal(refresher.intervalSeconds, 5);
-    t.mock.timers.tick(4999);
+    timers.tick(4999);
     await settle();
     assert.equal(calls, 1);
-    t.mock.timers.tick(1);
+    timers.tick(1);
     await settle();
     assert.equal(calls, 2);
-    t.mock.timers.tick(2000);
+    timers.tick(2000);
     await settle();
     assert.equal(calls, 3);
+    assert.equal(timers.pending, 1, 'one timer at a time');
     refresher.stop();
-    t.mock.timers.tick(60_000);
+    assert.equal(timers.pending, 0);
+    timers.tick(60_000);
     await settle();
     assert.equal(calls, 3);
   });
@@ -37,7 +67,7 @@ describe('startRefresh', () => {
       most = Math.max(most, active);
       return new Promise((resolve) => releases.push(() => { active -= 1; resolve(60); }));
     });
-    const refresher = startRefresh(load, { initialSeconds: 60 });
+    const refresher = startRefresh(load, { timers: fakeTimers(), initialSeconds: 60 });
     const first = refresher.now();
     const second = refresher.now();
     const third = refresher.now();
@@ -54,20 +84,20 @@ describe('startRefresh', () => {
     refresher.stop();
   });
 
-  test('a failed load still schedules the next one', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout'] });
+  test('a failed load still schedules the next one', async () => {
+    const timers = fakeTimers();
     let calls = 0;
     const errors = [];
     const refresher = startRefresh(async () => {
       calls += 1;
       throw new Error(`boom ${calls}`);
-    }, { initialSeconds: 3, onError: (error) => errors.push(error.message) });
+    }, { timers, initialSeconds: 3, onError: (error) => errors.push(error.message) });
     await assert.rejects(refresher.now(), { message: 'boom 1' });
-    t.mock.timers.tick(3000);
+    timers.tick(3000);
     await settle();
     assert.equal(calls, 2);
     assert.deepEqual(errors, ['boom 2']);
-    t.mock.timers.tick(3000);
+    timers.tick(3000);
     await settle();
     assert.equal(calls, 3);
     refresher.stop();
