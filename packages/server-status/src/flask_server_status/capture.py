@@ -1,15 +1,21 @@
-"""The request hook: counts every request of a recorded rule into the aggregate.
+"""The request hooks: count every request of a recorded rule into the aggregate.
 
-This is the hot path. Per request it stores one timestamp in the WSGI environ,
-then, after the response is made, looks the rule up in a dict, classifies
-the status with a tuple index and adds to counters under a short lock. No I/O,
-no logging, nothing that can fail the host's request.
+This is the hot path. Per request a thin wrapper around ``app.wsgi_app``
+stores one timestamp in the WSGI environ (a ``before_request`` hook would cost
+Flask's hook dispatch and a context lookup for the same result, and would miss
+the time spent routing); an ``after_request`` hook looks the rule up in a dict,
+classifies the status with a tuple index and adds to counters under a short
+lock. No I/O, no logging, nothing that can fail the host's request. The
+request object is resolved once (``_get_current_object``) because every
+attribute read through Flask's ``request`` proxy costs as much as the rest of
+the hook.
 
 Outcome classes: failure when the status is in ``SERVER_STATUS_FAILURE_STATUSES``
 (default 500-599), client error for any other 4xx, success otherwise. An
-unhandled exception counts as a 500 even when Flask propagates it (testing
-or debug mode), and its type and message are remembered for the automatic
-incident of the rule.
+unhandled exception counts as a 500 (Flask answers 500 and runs
+``after_request``; when it propagates the exception instead, in testing or
+debug mode, the ``got_request_exception`` signal counts it). Its type and
+message are remembered for the automatic incident of the rule.
 """
 
 from __future__ import annotations
@@ -17,16 +23,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from time import perf_counter, time
+from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, got_request_exception, request
+from werkzeug.local import LocalProxy
 from werkzeug.routing import Rule
 
 from .aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate, ErrorInfo
 from .config import Settings
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
 logger = logging.getLogger("flask_server_status")
 
 START_KEY = "flask_server_status.start"
+_current_request = cast("LocalProxy[Request]", request)._get_current_object
 ERROR_MESSAGE_LIMIT = 1000
 
 
@@ -73,47 +85,59 @@ class Recorder:
         self._started = False
 
     def install(self, app: Flask) -> None:
-        # First in both lists: the timestamp is taken before the app's own
-        # before_request hooks, and our after_request runs last (Flask runs them
-        # in reverse), so it sees the final status.
-        app.before_request_funcs.setdefault(None, []).insert(0, self._before_request)
+        inner = app.wsgi_app
+
+        def timed_wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+            environ[START_KEY] = perf_counter()
+            return inner(environ, start_response)
+
+        timed_wsgi_app.__wrapped__ = inner  # type: ignore[attr-defined]
+        app.wsgi_app = timed_wsgi_app  # type: ignore[method-assign]
+        # First in the list: Flask runs after_request hooks in reverse order, so
+        # ours runs last and sees the final status.
         app.after_request_funcs.setdefault(None, []).insert(0, self._after_request)
-        app.teardown_request(self._teardown_request)
+        got_request_exception.connect(self._on_exception, app, weak=False)
 
     def reset_after_fork(self) -> None:
         """A forked child starts its own flush thread on its first request."""
         self._started = False
 
-    def _before_request(self) -> None:
-        request.environ[START_KEY] = perf_counter()
-
     def _after_request(self, response: Response) -> Response:
-        start = request.environ.pop(START_KEY, None)
-        rule = request.url_rule
+        current = _current_request()
+        start = current.environ.pop(START_KEY, None)
+        rule = current.url_rule
         if start is not None and rule is not None:
             self._count(rule, response.status_code, start)
         return response
 
-    def _teardown_request(self, error: BaseException | None) -> None:
-        if error is None:
-            return
-        rule = request.url_rule
+    def _on_exception(self, sender: Flask, exception: BaseException, **_extra: object) -> None:
+        current = _current_request()
+        rule = current.url_rule
         if rule is None:
             return
-        start = request.environ.pop(START_KEY, None)
-        if start is not None:
-            # The exception propagated past Flask's error handling, so no
-            # response (and no after_request) was made: it is a 500.
+        if self._decide(rule):
+            self.aggregate.note_error(rule.rule, describe_exception(exception))
+        propagate = sender.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = sender.testing or sender.debug
+        start = current.environ.get(START_KEY)
+        if propagate and start is not None:
+            # Flask re-raises instead of answering, so after_request never runs.
+            del current.environ[START_KEY]
             self._count(rule, 500, start)
-        if self._decisions.get(rule.rule):
-            self.aggregate.note_error(rule.rule, describe_exception(error))
+
+    def _decide(self, rule: Rule) -> bool:
+        record = self._decisions.get(rule.rule)
+        if record is None:
+            record = self._decisions[rule.rule] = self._should_record(rule)
+        return record
 
     def _count(self, rule: Rule, status: int, start: float) -> None:
         latency_ms = (perf_counter() - start) * 1000.0
         try:
             record = self._decisions.get(rule.rule)
             if record is None:
-                record = self._decisions[rule.rule] = self._should_record(rule)
+                record = self._decide(rule)
             if not record:
                 return
             if not self._started:

@@ -228,7 +228,7 @@ def load_settings(
             f"must be at least 90 (the longest uptime window), got {retention_day_days}",
         )
     settings = Settings(
-        database_uri=_optional_str("SERVER_STATUS_DATABASE_URI", get("SERVER_STATUS_DATABASE_URI")),
+        database_uri=_database_uri("SERVER_STATUS_DATABASE_URI", get("SERVER_STATUS_DATABASE_URI")),
         sqlalchemy_bind=_optional_str(
             "SERVER_STATUS_SQLALCHEMY_BIND", get("SERVER_STATUS_SQLALCHEMY_BIND")
         ),
