@@ -31,8 +31,8 @@ function icon(doc, tone) {
 }
 
 /** A state shown as shape + glyph + text. */
-function stateBadge(doc, tone, label, tag = 'span') {
-  return el(doc, tag, { class: `state tone-${tone}` }, [icon(doc, tone), el(doc, 'span', { text: label })]);
+function stateBadge(doc, tone, label) {
+  return el(doc, 'span', { class: `state tone-${tone}` }, [icon(doc, tone), el(doc, 'span', { text: label })]);
 }
 
 function timeEl(doc, iso, ctx) {
@@ -170,7 +170,7 @@ function updateRoute(doc, row, route, ctx) {
   }
 }
 
-/** Uptime over the shown period, from the daily counts: "99.82% uptime over 90 days". */
+/** Uptime over the shown period, summed from the daily counts: "99.82% uptime". */
 export function periodUptimeText(history) {
   let requests = 0;
   let failures = 0;
