@@ -41,14 +41,14 @@ def _configuration_error(error: ConfigurationError) -> Response:
 def discovery() -> Response:
     """``_links`` to every endpoint, Actuator style."""
 
-    def link(endpoint: str, suffix: str = "") -> dict[str, Any]:
-        href = url_for(endpoint, _external=True) + suffix
+    def link(endpoint: str, suffix: str = "", **values: str) -> dict[str, Any]:
+        href = url_for(endpoint, _external=True, **values) + suffix
         return {"href": href, "templated": bool(suffix)}
 
     links = {
         "self": link(".discovery"),
-        "health": link(".health"),
-        "health-path": link(".health", "/{*path}"),
+        "health": link(".health", path=""),
+        "health-path": link(".health", "/{*path}", path=""),
         "info": link(".info"),
         "version": link(".version"),
     }
@@ -56,10 +56,16 @@ def discovery() -> Response:
 
 
 @z_blueprint.get("/health", defaults={"path": ""}, strict_slashes=False)
+# Static rules for the probes: they match faster than the path converter.
+@z_blueprint.get("/health/liveness", defaults={"path": "liveness"})
+@z_blueprint.get("/health/readiness", defaults={"path": "readiness"})
+@z_blueprint.get("/health/ping", defaults={"path": "ping"})
 @z_blueprint.get("/health/<path:path>")
 def health(path: str) -> Response:
     """The root of the health tree, or a group or component below it."""
-    return state_of().engine().respond(path, request)
+    # The request object itself, not the proxy: the probe path reads it often.
+    current_request = request._get_current_object()  # type: ignore[attr-defined]
+    return state_of().engine().respond(path, current_request)
 
 
 @z_blueprint.get("/info")

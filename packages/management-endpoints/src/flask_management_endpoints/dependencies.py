@@ -27,6 +27,7 @@ from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status
 
 CHAIN_HEADER = "Management-Health-Chain"
+CHAIN_ENVIRON = "HTTP_" + CHAIN_HEADER.upper().replace("-", "_")
 #: The chain of the health request being answered, set around an evaluation.
 incoming_chain: ContextVar[tuple[str, ...]] = ContextVar("incoming_chain", default=())
 

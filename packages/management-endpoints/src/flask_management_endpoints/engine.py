@@ -15,7 +15,7 @@ from flask import Request, Response
 
 from flask_management_endpoints.config import Settings
 from flask_management_endpoints.dependencies import (
-    CHAIN_HEADER,
+    CHAIN_ENVIRON,
     HttpClient,
     dependency_check,
     dependency_url,
@@ -26,18 +26,19 @@ from flask_management_endpoints.errors import ConfigurationError, subkey
 from flask_management_endpoints.health.availability import Availability
 from flask_management_endpoints.health.contributors import Check, Contributor
 from flask_management_endpoints.health.details import Authorizer
-from flask_management_endpoints.health.evaluation import Evaluator
+from flask_management_endpoints.health.evaluation import Evaluator, Node
 from flask_management_endpoints.health.formats import (
     HEALTH_JSON,
     actuator_document,
+    dumps,
     health_json_document,
     negotiate,
 )
 from flask_management_endpoints.health.groups import build_groups
 from flask_management_endpoints.health.health import Health
-from flask_management_endpoints.health.registry import Registry
-from flask_management_endpoints.health.status import HttpStatusMapper, StatusAggregator
-from flask_management_endpoints.responses import json_response, not_found
+from flask_management_endpoints.health.registry import Registry, Target
+from flask_management_endpoints.health.status import HttpStatusMapper, Status, StatusAggregator
+from flask_management_endpoints.responses import body_response, not_found
 from flask_management_endpoints.version import UNKNOWN_VERSION, read_version
 
 
@@ -65,6 +66,7 @@ class HealthEngine:
         self.evaluator = Evaluator(settings.evaluation, StatusAggregator(settings.status_order))
         self.authorizer = Authorizer(settings.auth_token, settings.authorize)
         self.client = HttpClient(settings.evaluation.max_workers)
+        self._terse: dict[str, str] = {}
 
         components: dict[str, Contributor] = {
             "livenessState": Check(availability.liveness_health, in_process=True),
@@ -125,15 +127,16 @@ class HealthEngine:
         authorized = _memo(lambda: self.authorizer(request))
         if target is None or (target.nested and not target.show_components.allows(authorized)):
             return not_found(f"no health group or component at {path!r}", request.path)
-        chain = parse_chain(request.headers.get(CHAIN_HEADER))
-        token = incoming_chain.set(chain)
-        try:
-            node = self.evaluator.evaluate(target.contributor, skip_remote=self._skip(chain))
-        finally:
-            incoming_chain.reset(token)
         components = target.show_components.allows(authorized)
+        media_type = negotiate(request)
+        if target.in_process and not (components or target.groups) and media_type != HEALTH_JSON:
+            # The probes' path (liveness, ping): status only, nothing else to build.
+            status = self.evaluator.status_in_process(target.contributor)
+            return body_response(
+                self._terse_body(status), self.mapper.status_code(status), media_type
+            )
+        node = self._evaluate(target, request)
         details = target.show_details.allows(authorized)
-        media_type = negotiate(request.accept_mimetypes)
         if media_type == HEALTH_JSON:
             document = health_json_document(
                 node,
@@ -143,11 +146,33 @@ class HealthEngine:
                 service_id=self.service_id,
                 release_id=self.release_id(),
             )
-        else:
-            document = actuator_document(
-                node, components=components, details=details, groups=target.groups
+            body = dumps(document)
+        elif components or target.groups:
+            body = dumps(
+                actuator_document(
+                    node, components=components, details=details, groups=target.groups
+                )
             )
-        return json_response(document, self.mapper.status_code(node.status), media_type)
+        else:
+            body = self._terse_body(node.status)
+        return body_response(body, self.mapper.status_code(node.status), media_type)
+
+    def _evaluate(self, target: Target, request: Request) -> Node:
+        if target.in_process:  # no pool, no cache, no dependency chain needed
+            return self.evaluator.evaluate_in_process(target.contributor)
+        chain = parse_chain(request.environ.get(CHAIN_ENVIRON))
+        token = incoming_chain.set(chain)
+        try:
+            return self.evaluator.evaluate(target.contributor, skip_remote=self._skip(chain))
+        finally:
+            incoming_chain.reset(token)
+
+    def _terse_body(self, status: Status) -> str:
+        """``{"status": ...}``, serialised once per status."""
+        body = self._terse.get(status)
+        if body is None:
+            body = self._terse.setdefault(status, dumps({"status": status}))
+        return body
 
     def release_id(self) -> str | None:
         try:

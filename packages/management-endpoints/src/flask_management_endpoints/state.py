@@ -56,10 +56,12 @@ class ManagementState:
     def engine(self) -> HealthEngine:
         """The health engine for the app's current configuration."""
         engine = self._engine
-        if engine is None or not _same(self._source, self._config_source()):
+        # Tuple equality compares each item by identity first, so an
+        # unchanged configuration costs a few lookups per request.
+        if engine is None or self._source != self._config_source():
             with self._lock:
                 source = self._config_source()
-                if self._engine is None or not _same(self._source, source):
+                if self._engine is None or self._source != source:
                     self._replace(source)
             engine = self._engine
             assert engine is not None
@@ -127,12 +129,6 @@ class ManagementState:
             )
         install_sigterm_handler(self.availability, drain_seconds)
         self._sigterm_installed = True
-
-
-def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    # Identity for the configuration dict and the db object: comparing the
-    # dict by value on every probe would cost more than the probe itself.
-    return len(old) == len(new) and all(a is b or a == b for a, b in zip(old, new, strict=True))
 
 
 def state_of(app: Flask | None = None) -> ManagementState:

@@ -30,6 +30,9 @@ class ReadinessState(enum.Enum):
     REFUSING_TRAFFIC = "REFUSING_TRAFFIC"
 
 
+_UP = Health.up()
+
+
 class Availability:
     """The liveness and readiness state of one application in this process."""
 
@@ -40,13 +43,13 @@ class Availability:
     def liveness_health(self) -> Health:
         """``livenessState``: UP while CORRECT, DOWN when BROKEN."""
         if self.liveness is LivenessState.CORRECT:
-            return Health.up()
+            return _UP
         return Health.down(state=self.liveness.value)
 
     def readiness_health(self) -> Health:
         """``readinessState``: UP while accepting traffic, else OUT_OF_SERVICE."""
         if self.readiness is ReadinessState.ACCEPTING_TRAFFIC:
-            return Health.up()
+            return _UP
         return Health.out_of_service(state=self.readiness.value)
 
 

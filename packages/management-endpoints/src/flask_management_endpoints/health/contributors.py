@@ -40,12 +40,22 @@ class Check:
 
 @dataclass(frozen=True, eq=False)
 class Composite:
-    """Named contributors evaluated and aggregated together."""
+    """Named contributors evaluated and aggregated together, kept in name order."""
 
     members: Mapping[str, Contributor]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "members", dict(sorted(self.members.items())))
+
 
 Contributor = Check | Composite
+
+
+def all_in_process(contributor: Contributor) -> bool:
+    """True when every check in ``contributor`` is ``in_process``."""
+    if isinstance(contributor, Composite):
+        return all(all_in_process(member) for member in contributor.members.values())
+    return contributor.in_process
 
 
 def check_component_name(key: str, name: object) -> None:

@@ -11,20 +11,22 @@ pool thread busy: later evaluations join its run and time out at once.
 from __future__ import annotations
 
 import contextvars
+import math
 import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_management_endpoints.health.contributors import Check, Composite, Contributor
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status, StatusAggregator
 
 
-@dataclass(frozen=True)
-class Outcome:
+# Named tuples rather than dataclasses: they are built on every probe.
+class Outcome(NamedTuple):
     """The evaluated result of one check: its health, run time and end time."""
 
     health: Health
@@ -36,8 +38,7 @@ class Outcome:
         return self.health.status
 
 
-@dataclass(frozen=True)
-class CompositeOutcome:
+class CompositeOutcome(NamedTuple):
     """The aggregated status of a composite and its members' results, by name."""
 
     status: Status
@@ -87,6 +88,18 @@ class Evaluator:
         self._start(contributor, running, skip_remote)
         return self._collect(contributor, running, started_at + self.settings.deadline, skip_remote)
 
+    def evaluate_in_process(self, contributor: Contributor) -> Node:
+        """Evaluate a tree of in-process checks in this thread: no pool, no cache."""
+        return self._collect(contributor, {}, math.inf, None)
+
+    def status_in_process(self, contributor: Contributor) -> Status:
+        """Only the aggregated status of a tree of in-process checks (the probes' answer)."""
+        if isinstance(contributor, Composite):
+            return self.aggregator.aggregate(
+                [self.status_in_process(member) for member in contributor.members.values()]
+            )
+        return contributor.run().status
+
     def shutdown(self) -> None:
         """Stop accepting work; runs in flight finish in the background."""
         with self._lock:
@@ -115,10 +128,10 @@ class Evaluator:
     ) -> Node:
         if isinstance(contributor, Composite):
             components = {
-                name: self._collect(contributor.members[name], running, deadline_at, skip_remote)
-                for name in sorted(contributor.members)
+                name: self._collect(member, running, deadline_at, skip_remote)
+                for name, member in contributor.members.items()
             }
-            status = self.aggregator.aggregate(node.status for node in components.values())
+            status = self.aggregator.aggregate([node.status for node in components.values()])
             return CompositeOutcome(status, components)
         if not _pooled(contributor, skip_remote):
             if skip_remote is not None and contributor.remote:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from werkzeug.datastructures import MIMEAccept
+from flask import Request
 
 from flask_management_endpoints.health.evaluation import CompositeOutcome, Node, Outcome
 from flask_management_endpoints.health.status import Status
@@ -22,9 +22,12 @@ HEALTH_JSON = "application/health+json"
 MEDIA_TYPES = (ACTUATOR_V3, JSON, HEALTH_JSON)
 
 
-def negotiate(accept: MIMEAccept) -> str:
+def negotiate(request: Request) -> str:
     """The media type to answer with; Actuator v3 unless another is preferred."""
-    return accept.best_match(MEDIA_TYPES, default=ACTUATOR_V3) or ACTUATOR_V3
+    header = request.environ.get("HTTP_ACCEPT")
+    if not header or header == "*/*":  # what probes send: skip parsing
+        return ACTUATOR_V3
+    return request.accept_mimetypes.best_match(MEDIA_TYPES, default=ACTUATOR_V3) or ACTUATOR_V3
 
 
 def dumps(document: Any) -> str:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from flask_management_endpoints.health.contributors import Check, Composite, Contributor
+from flask_management_endpoints.health.contributors import (
+    Check,
+    Composite,
+    Contributor,
+    all_in_process,
+)
 from flask_management_endpoints.health.details import Show
 from flask_management_endpoints.health.groups import Group
 
@@ -18,6 +23,8 @@ class Target:
 
     ``nested`` is true below the root or a group, where the path itself
     reveals a component and so requires components to be visible.
+    ``in_process`` is true when every check below is in-process (liveness,
+    ping): the answer needs no pool, no cache and no dependency chain.
     """
 
     contributor: Contributor
@@ -25,6 +32,10 @@ class Target:
     show_details: Show
     nested: bool = False
     groups: tuple[str, ...] = ()
+    in_process: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "in_process", all_in_process(self.contributor))
 
 
 class Registry:
@@ -59,12 +70,21 @@ class Registry:
         self._root_target = Target(
             self.root, show_components, show_details, groups=tuple(sorted(self.groups))
         )
+        # Found targets only, so the cache is bounded by the tree's size.
+        self._found: dict[str, Target] = {"": self._root_target}
 
     def resolve(self, path: str) -> Target | None:
         """The target of ``path`` (``""`` is the root), or None when nothing has that name."""
-        if not path:
-            return self._root_target
-        names = path.strip("/").split("/")
+        path = path.strip("/")
+        target = self._found.get(path)
+        if target is None:
+            target = self._lookup(path)
+            if target is not None:
+                self._found[path] = target
+        return target
+
+    def _lookup(self, path: str) -> Target | None:
+        names = path.split("/")
         if any(not name or len(name) > MAX_NAME_LENGTH for name in names):
             return None
         first, rest = names[0], names[1:]
