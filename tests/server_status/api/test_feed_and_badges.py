@@ -70,7 +70,7 @@ def test_feed_entries_escape_incident_text(api: ContractClient) -> None:
 
 
 def test_feed_urls_follow_the_proxy_prefix(api: ContractClient) -> None:
-    response = api.client.get("/status/feed.atom", environ_overrides={"SCRIPT_NAME": "/shop"})
+    response = api.get("/status/feed.atom", environ_overrides={"SCRIPT_NAME": "/shop"})
     feed = _parse(response.data)
     assert feed.findtext(f"{ATOM}id") == "http://localhost/shop/status/feed.atom"
 

@@ -204,7 +204,13 @@ def test_every_documented_answer_is_produced_and_valid(
     missing = api.get("/status/")
     assert "nox -s frontend" in missing.get_data(as_text=True)
     (bundle / "index.html").write_text("<!doctype html><title>status</title>")
+    (bundle / "status.css").write_text("body{margin:0}")
     assert api.get("/status/").status_code == 200
+    assert api.get("/status").status_code == 308
+    bundled = ContractClient(make_app().test_client(), document)  # static folder: bundle
+    bundled.seen = api.seen
+    assert bundled.get("/status/static/status.css").status_code == 200
+    assert bundled.get("/status/static/missing.js").status_code == 404
 
     # Undocumented paths and methods still answer the documented Error shape.
     api.get("/status/api/nothing-here")

@@ -36,11 +36,13 @@ def test_page_and_bundle_are_served_under_the_prefix(
     assert page.mimetype == "text/html"
     assert page.get_data(as_text=True) == INDEX
     assert page.headers["Cache-Control"] == "no-cache"
-    redirect = api.client.get("/status")
+    redirect = api.get("/status")
     assert redirect.status_code in (301, 308)
     assert redirect.headers["Location"].endswith("/status/")
-    css = api.client.get("/status/static/status.css")
+    css = api.get("/status/static/status.css")
     assert (css.status_code, css.mimetype) == (200, "text/css")
+    missing = api.get("/status/static/nothing.js")
+    assert missing.get_json()["error"]["status"] == 404
     assert app.static_folder is not None
     assert Path(app.static_folder) != bundle
 

@@ -138,6 +138,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         add_resource(blueprint, rule, endpoint, {"GET": view})
     add_not_found(blueprint, "/api/<path:unknown>", "api_not_found")
     add_not_found(blueprint, "/badges/<path:unknown>", "badge_not_found")
+    add_not_found(blueprint, "/static/", "static_not_found")
     return blueprint
 
 
