@@ -293,6 +293,8 @@ def test_light_and_dark_themes_follow_the_system_with_screenshots(
 def test_axe_finds_no_serious_or_critical_violations(
     seeded_page_url: str, new_page: NewPage, scheme: str
 ) -> None:
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing; run `npm ci` in frontend/ (nox -s frontend)")
     page = new_page(color_scheme=scheme)
     wait_ready(page, seeded_page_url)
     page.locator("#route-list .bars > li[tabindex='0']").first.focus()  # with a tooltip open
