@@ -188,3 +188,23 @@ def test_bad_settings_raise_an_error_naming_the_key(key: str, value: object) -> 
     with pytest.raises(ConfigError, match=key) as raised:
         FlaskStatus(app)
     assert raised.value.key == key
+
+
+def test_flushes_do_not_consume_route_ids(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    state = get_state(app)
+    for _ in range(3):
+        app.test_client().get("/")
+        assert state.flush()
+    ids = sorted(row["id"] for row in route_rows(state.engine).values())
+    assert ids == list(range(1, len(ids) + 1))  # no gaps left by re-inserts
+
+    upgraded = make_app()  # the next release of the app, on the same database
+
+    @upgraded.route("/late")
+    def late() -> str:
+        return "new in this release"
+
+    upgraded.test_client().get("/late")
+    assert get_state(upgraded).flush()
+    assert route_rows(state.engine)["/late"]["id"] == len(ids) + 1

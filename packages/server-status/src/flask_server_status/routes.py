@@ -11,7 +11,7 @@ every process, until an admin rename re-adds it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -106,32 +106,35 @@ def sync_routes(
 ) -> dict[str, LiveRoute]:
     """Make sure every rule in ``infos`` has a row; return the live ones by rule.
 
-    New rules are inserted (concurrent inserts of the same rule are ignored);
-    names and descriptions follow the docstrings unless an admin renamed the
-    route. Tombstoned rules are left alone and not returned.
+    Missing rules are inserted (concurrent inserts of the same rule by other
+    processes are ignored); rules that already have a row are not re-inserted,
+    so a PostgreSQL id sequence is not consumed on every flush. Names and
+    descriptions follow the docstrings unless an admin renamed the route.
+    Tombstoned rules are left alone and not returned.
     """
     if not infos:
         return {}
-    insert = dialect_insert(connection, routes_table).on_conflict_do_nothing(
-        index_elements=["rule"]
-    )
-    connection.execute(
-        insert,
-        [
-            {
-                "rule": rule,
-                "endpoint": info.endpoint,
-                "name": info.name,
-                "doc": info.doc,
-                "name_overridden": False,
-                "created_at": now,
-            }
-            for rule, info in sorted(infos.items())
-        ],
-    )
-    rows = connection.execute(
-        sa.select(routes_table).where(routes_table.c.rule.in_(list(infos)))
-    ).mappings()
+    rows = _rows_for(connection, infos)
+    missing = sorted(set(infos) - {row["rule"] for row in rows})
+    if missing:
+        insert = dialect_insert(connection, routes_table).on_conflict_do_nothing(
+            index_elements=["rule"]
+        )
+        connection.execute(
+            insert,
+            [
+                {
+                    "rule": rule,
+                    "endpoint": infos[rule].endpoint,
+                    "name": infos[rule].name,
+                    "doc": infos[rule].doc,
+                    "name_overridden": False,
+                    "created_at": now,
+                }
+                for rule in missing
+            ],
+        )
+        rows = _rows_for(connection, infos)
     live: dict[str, LiveRoute] = {}
     for row in rows:
         if row["deleted_at"] is not None:
@@ -150,6 +153,11 @@ def sync_routes(
                 .values(name=info.name, doc=info.doc, endpoint=info.endpoint)
             )
     return live
+
+
+def _rows_for(connection: sa.Connection, rules: Iterable[str]) -> list[sa.RowMapping]:
+    query = sa.select(routes_table).where(routes_table.c.rule.in_(sorted(rules)))
+    return list(connection.execute(query).mappings())
 
 
 def rename_route(

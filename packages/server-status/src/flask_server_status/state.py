@@ -139,9 +139,6 @@ class StatusState:
         for rule, _minute in pending.buckets:
             infos.setdefault(rule, RouteInfo("", rule, ""))
         with self.engine.begin() as connection:
-            # Inserting routes first makes the transaction a write from its
-            # first statement, so SQLite takes the write lock (waiting for it
-            # under the busy timeout) before reading anything.
             live = sync_routes(connection, infos, now)
             counts: dict[tuple[int, int], list[float]] = {}
             failures: dict[int, RouteFailures] = {}
