@@ -165,3 +165,32 @@ def test_no_log_flag_keeps_probes_out_of_the_access_log(
     assert requests.get(base + "/", timeout=5).status_code == 200
     assert any('"GET / HTTP' in line for line in werkzeug_lines)
     assert not any("/z/health" in line for line in werkzeug_lines)
+
+
+def test_configuration_mistake_with_the_blueprint_alone_is_a_json_500_naming_the_key() -> None:
+    app = seed_app()
+    app.register_blueprint(z_blueprint)
+    app.config["Z_ENDPOINTS"] = {"groups": {"ops": {"include": ["nope"]}}}
+    response = app.test_client().get("/z/health")
+    assert response.status_code == 500
+    assert response.is_json
+    assert response.get_json()["message"].startswith('Z_ENDPOINTS["groups"]["ops"]["include"]')
+    assert app.test_client().get("/").status_code == 200
+
+
+def test_configuration_replaced_after_init_app_applies() -> None:
+    app = make_app()
+    client = app.test_client()
+    assert client.get("/z/health/readiness").status_code == 200
+    app.config["Z_ENDPOINTS"] = {"check_functions": {"readiness": {"db": lambda: False}}}
+    assert client.get("/z/health/readiness").status_code == 503
+
+
+def test_failing_version_function_is_a_plain_text_500() -> None:
+    def broken() -> str:
+        raise LookupError("no build file")
+
+    response = make_app({"version_function": broken}).test_client().get("/z/version")
+    assert response.status_code == 500
+    assert response.mimetype == "text/plain"
+    assert response.get_data(as_text=True) == "version unavailable: LookupError: no build file"

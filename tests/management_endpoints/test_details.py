@@ -114,6 +114,11 @@ def test_group_policy_overrides_the_root_policy() -> None:
         ({"show_components": True}, 'Z_ENDPOINTS["show_components"]'),
         ({"auth_token": ""}, 'Z_ENDPOINTS["auth_token"]'),
         ({"authorize": "yes"}, 'Z_ENDPOINTS["authorize"]'),
+        ({"show_details": "when_authorized"}, 'Z_ENDPOINTS["show_details"]'),
+        (
+            {"groups": {"ops": {"include": ["ping"], "show_components": "when_authorized"}}},
+            'Z_ENDPOINTS["groups"]["ops"]["show_components"]',
+        ),
     ],
 )
 def test_bad_policy_configuration_names_the_key(z_endpoints: dict[str, object], key: str) -> None:

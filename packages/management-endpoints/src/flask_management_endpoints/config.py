@@ -64,7 +64,7 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
     timeout = _seconds("BACKEND_TIMEOUT", app_config.get("BACKEND_TIMEOUT", DEFAULT_TIMEOUT))
     checks, check_groups = _checks(raw.get("check_functions") or {})
     dependencies = _dependencies(raw.get("service_dependencies") or {})
-    return Settings(
+    settings = Settings(
         dependencies=dependencies,
         checks=checks,
         check_groups=check_groups,
@@ -91,6 +91,27 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
         ),
         indicators=_indicators(raw.get("indicators") or {}),
     )
+    _check_authorization_is_possible(settings)
+    return settings
+
+
+def _check_authorization_is_possible(settings: Settings) -> None:
+    """``when_authorized`` without a token or a callback could never show anything."""
+    if settings.auth_token or settings.authorize:
+        return
+    policies: dict[str, Show | None] = {
+        _Z.format("show_components"): settings.show_components,
+        _Z.format("show_details"): settings.show_details,
+    }
+    for name, spec in settings.groups.items():
+        group_key = subkey(_Z.format("groups"), name)
+        policies[subkey(group_key, "show_components")] = spec.show_components
+        policies[subkey(group_key, "show_details")] = spec.show_details
+    for key, show in policies.items():
+        if show is Show.WHEN_AUTHORIZED:
+            raise ConfigurationError(
+                key, 'is "when_authorized" but neither auth_token nor authorize is set'
+            )
 
 
 def _indicators(raw: object) -> dict[str, Mapping[str, Any]]:

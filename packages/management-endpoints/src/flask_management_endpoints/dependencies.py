@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 
 from flask_management_endpoints.errors import ConfigurationError
 from flask_management_endpoints.health.contributors import Check
+from flask_management_endpoints.health.evaluation import timeout_message
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status
 
@@ -134,7 +135,7 @@ def dependency_check(url: str, *, client: HttpClient, timeout: float, service_id
         try:
             response = client.session.get(url, headers=headers, timeout=timeout)
         except requests.Timeout:
-            return Health.down(url=url, error=f"timeout after {timeout:g}s")
+            return Health.down(url=url, error=timeout_message(timeout))
         except requests.RequestException as error:
             return Health.down(url=url, error=f"{type(error).__name__}: {error}")
         return health_from_response(url, response)

@@ -119,14 +119,18 @@ class ManagementState:
         return indicators
 
     def install_sigterm(self, drain_seconds: float) -> None:
-        """Flip readiness on SIGTERM and pass the signal on after ``drain_seconds``."""
+        """Flip readiness on SIGTERM and pass the signal on after ``drain_seconds``.
+
+        Python only lets the main thread install signal handlers; elsewhere
+        this logs a warning and does nothing.
+        """
         if threading.current_thread() is not threading.main_thread():
-            raise ConfigurationError(
-                'Z_ENDPOINTS["handle_sigterm"]',
-                "the SIGTERM handler must be installed from the main thread; call "
-                "init_app there (under gunicorn with --preload, call "
-                "drain_on_sigterm(app) from a post_worker_init hook)",
+            logger.warning(
+                "Z_ENDPOINTS['handle_sigterm'] is ignored: signal handlers can only be installed "
+                "from the main thread; call init_app there, or drain_on_sigterm(app) from "
+                "gunicorn's post_worker_init hook"
             )
+            return
         install_sigterm_handler(self.availability, drain_seconds)
         self._sigterm_installed = True
 

@@ -101,10 +101,10 @@ class Evaluator:
         return contributor.run().status
 
     def shutdown(self) -> None:
-        """Stop accepting work; runs in flight finish in the background."""
+        """Stop accepting work; queued runs and runs in flight finish in the background."""
         with self._lock:
             if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool.shutdown(wait=False)
 
     # -- internals -------------------------------------------------------------
     def _start(
@@ -146,7 +146,7 @@ class Evaluator:
             return future.result(timeout=max(0.0, limit - time.monotonic()))
         except FutureTimeout:
             waited = time.monotonic() - started
-            error = f"timeout after {min(waited, self.settings.timeout):.1f}s"
+            error = timeout_message(min(waited, self.settings.timeout))
             return Outcome(Health.down(error=error), waited, time.time())
 
     def _begin(self, check: Check) -> Outcome | tuple[Future[Outcome], float]:
@@ -196,6 +196,11 @@ class Evaluator:
                     self._slots = {}
                     self._pid = pid
         return self._pool
+
+
+def timeout_message(seconds: float) -> str:
+    """``timeout after 2.0s``: the error of a check that did not answer in time."""
+    return f"timeout after {seconds:.1f}s"
 
 
 def _pooled(check: Check, skip_remote: Health | None) -> bool:
