@@ -31,3 +31,11 @@ def outcome_totals(engine: sa.Engine, granularity: str = "minute") -> dict[str, 
         rule: {name: counts[name] for name in OUTCOMES if counts[name]}
         for rule, counts in stored_totals(engine, granularity).items()
     }
+
+
+def stored_requests(engine: sa.Engine) -> int:
+    """All requests stored so far; 0 while the tables are still being created."""
+    try:
+        return sum(counts["requests"] for counts in stored_totals(engine).values())
+    except sa.exc.DBAPIError:
+        return 0

@@ -25,7 +25,7 @@ from flask_server_status import get_state, migrate
 from flask_server_status.engine import create_engine
 from tests.server_status.sample_app import create_app
 from tests.server_status.servers import start_gunicorn
-from tests.server_status.storage import outcome_totals
+from tests.server_status.storage import outcome_totals, stored_requests
 from tests.support.gunicorn import GunicornRunner
 
 #: (method, path, expected status, outcome class, count): 400 requests with the users.
@@ -99,7 +99,7 @@ def drive(base_url: str) -> set[int]:
         ("sync", "postgresql", True),
     ],
 )
-def test_four_workers_migrate_once_and_count_every_request(
+def test_four_workers_migrate_once_count_every_request_and_flush_at_sigterm(
     gunicorn: GunicornRunner,
     request: pytest.FixtureRequest,
     worker_class: str,
@@ -120,6 +120,13 @@ def test_four_workers_migrate_once_and_count_every_request(
     pids = drive(server.base_url)
     assert len(pids) > 1, "the requests should have been spread over several workers"
 
+    engine = create_engine(url, key="test")
+    try:
+        # The flush interval is an hour: before shutdown the database has at most
+        # the few requests of each worker's first flush.
+        assert stored_requests(engine) < len(pids) * 16
+    finally:
+        engine.dispose()
     assert server.stop(signal.SIGTERM) == 0
     errors = server.read_error_log()
     # The only tracebacks are the app's own /boom errors; none from the extension.

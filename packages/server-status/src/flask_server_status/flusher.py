@@ -121,9 +121,13 @@ class Flusher:
             return True
 
     def _run(self) -> None:
-        self.flush()
-        while not self._stop.wait(self.interval_seconds):
-            self.flush()
+        while True:
+            try:
+                self.flush()
+            except Exception:  # a bug must not end counting for the process
+                logger.exception("flask-server-status flush failed unexpectedly")
+            if self._stop.wait(self.interval_seconds):
+                return
 
     def _after_fork_in_child(self) -> None:
         self._flush_lock = threading.Lock()

@@ -12,6 +12,8 @@ counts or connections. The web layer reads everything it needs from here:
   routes to show are the rows of ``server_status_routes`` with ``deleted_at``
   NULL (and, when ``settings.routes`` is set, a rule in it).
 - ``state.flush(now=None)``: write what was counted so far (tests, shutdown).
+- ``state.dropped_requests``: requests this process had to drop during a
+  database outage (also logged).
 - ``state.rename_route(rule, name, doc)`` and ``state.delete_route(rule)``: the
   admin operations, raising :class:`~.routes.UnknownRouteError` for a rule the
   app does not know.
@@ -118,6 +120,11 @@ class StatusState:
     def flush(self, now: datetime | None = None) -> bool:
         """Write everything counted so far; False when the database could not be reached."""
         return self.flusher.flush(now)
+
+    @property
+    def dropped_requests(self) -> int:
+        """Requests this process could not keep while the database was unreachable."""
+        return self.flusher.pending.dropped
 
     def app_routes(self) -> dict[str, RouteInfo]:
         """The app's recorded rules with their docstring names."""
