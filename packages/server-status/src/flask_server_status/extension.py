@@ -23,10 +23,13 @@ class FlaskStatus:
     initialised on several apps; each app keeps its own state in
     ``app.extensions["server_status"]``.
 
-    ``init_app`` touches nothing of the app but its request hook lists,
-    ``app.extensions``, its CLI (``flask server-status``) and the blueprint it
-    registers; it does no I/O. The database is reached from the background
-    flush thread (and the web endpoints) only.
+    ``init_app`` adds to the app only: a thin timing wrapper around
+    ``app.wsgi_app``, one ``after_request`` hook, a ``got_request_exception``
+    receiver for this app, ``app.extensions["server_status"]``, the
+    ``flask server-status`` CLI group and the package's own blueprints. It
+    never changes the app's templates, static folder, loggers or JSON
+    provider, and does no I/O: the database is reached from the background
+    flush thread and the status endpoints only.
     """
 
     def __init__(
