@@ -84,6 +84,8 @@ def test_json_errors_are_only_for_the_package_endpoints(make_app: Callable[..., 
     assert ours.get_json() == {
         "error": {"status": 404, "reason": "no such endpoint: /status/api/no-such-endpoint"}
     }
+    for path in ("/status/api/", "/flask-status/"):
+        assert client.get(path).get_json()["error"]["status"] == 404
     assert app.error_handler_spec[None] == handlers_before
     assert app.json is provider_before
 
@@ -97,6 +99,8 @@ def test_methods_head_options_and_cors(api: ContractClient) -> None:
     options = api.client.options("/status/api/status")
     assert (options.status_code, options.headers["Allow"]) == (204, "GET, HEAD, OPTIONS")
     assert api.get("/status/api/summary").headers["Access-Control-Allow-Origin"] == "*"
+    refused = api.get("/status/api/summary?days=0")
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"
     admin = api.admin("get", "/flask-status/incidents")
     assert "Access-Control-Allow-Origin" not in admin.headers
     assert admin.headers["Cache-Control"] == "no-store"

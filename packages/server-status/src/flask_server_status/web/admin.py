@@ -295,4 +295,5 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
     for rule, endpoint, handlers in resources:
         add_resource(blueprint, rule, endpoint, handlers)
     add_not_found(blueprint, "/<path:unknown>", "not_found")
+    add_not_found(blueprint, "/", "index")
     return blueprint

@@ -32,9 +32,14 @@ MISSING_BUNDLE = (
 
 
 def _public(response: Response) -> Response:
-    """Readable from any origin (no credentials involved) and always revalidated."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    """Always revalidated: the answer changes with every flush."""
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _any_origin(response: Response) -> Response:
+    """Public data, no credentials involved: readable from any origin, errors included."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -55,6 +60,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         static_url_path="/static",
     )
     install_error_handlers(blueprint)
+    blueprint.after_request(_any_origin)
 
     def page() -> ResponseReturnValue:
         if not (STATIC_FOLDER / PAGE_FILE).is_file():
@@ -139,6 +145,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
     add_not_found(blueprint, "/api/<path:unknown>", "api_not_found")
     add_not_found(blueprint, "/badges/<path:unknown>", "badge_not_found")
     add_not_found(blueprint, "/static/", "static_not_found")
+    add_not_found(blueprint, "/api/", "api_index")
     return blueprint
 
 
