@@ -276,3 +276,21 @@ def test_percentile_interpolates_inside_the_bucket() -> None:
     overflow = empty.copy()
     overflow[-1] = 3
     assert reports.percentile(overflow, 0.5) == float(BOUNDS[-1])
+
+
+def test_only_configured_routes_are_shown_and_quiet_ones_have_no_data(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(SERVER_STATUS_ROUTES=["/", "/items"])
+    api = ContractClient(app.test_client())
+    assert api.get("/status/api/status").get_json()["status"]["indicator"] == "no_data"
+    for path in ("/", "/", "/user/1"):
+        api.client.get(path)
+    assert get_state(app).flush()
+    routes = {r["rule"]: r for r in api.get("/status/api/routes").get_json()["routes"]}
+    assert set(routes) == {"/", "/items"}
+    assert (routes["/"]["status"], routes["/"]["requests_24h"]) == ("operational", 2)
+    assert routes["/items"]["status"] == "no_data"
+    assert routes["/items"]["uptime"] == {"24h": None, "7d": None, "30d": None, "90d": None}
+    assert routes["/items"]["latency_ms"] == {"p50": None, "p95": None}
+    assert api.get("/status/api/status").get_json()["status"]["indicator"] == "operational"
