@@ -197,3 +197,31 @@ def test_mutual_dependencies_answer_with_a_bounded_number_of_requests(
     assert len(seen) <= 4, seen
     assert seen[0] == "orders /z/health"
     assert elapsed < 1.0
+
+
+def test_callee_answers_within_the_callers_budget(
+    live_server: Callable[[Flask], str], fake_service: Callable[..., FakeService]
+) -> None:
+    hanging = fake_service()
+    hanging.hang()
+    middle = make_app(
+        {"service_dependencies": {"deep": hanging.url}, "show_details": "always"},
+        name="middle",
+        BACKEND_TIMEOUT=1.0,
+    )
+    middle_host = live_server(middle).removeprefix("http://")
+    front = make_app(
+        {"service_dependencies": {"middle": middle_host}, "show_details": "always"},
+        name="front",
+        BACKEND_TIMEOUT=1.0,
+    )
+    body = front.test_client().get("/z/health").get_json()
+    component = body["components"]["middle"]
+    # The middle service answered in time, naming the service that did not.
+    assert component["status"] == "DOWN"
+    assert component["details"]["httpStatus"] == 503
+    deep = component["details"]["components"]["deep"]
+    assert deep["status"] == "DOWN"
+    assert deep["details"]["error"].startswith("timeout after 0.")
+    budget = float(hanging.requests[0].headers["Management-Health-Budget"])
+    assert 0 < budget <= 0.9

@@ -127,3 +127,14 @@ def test_liveness_must_not_include_a_dependency() -> None:
                 "groups": {"liveness": {"include": ["users"]}},
             }
         )
+
+
+@pytest.mark.parametrize("name", ["livenessState", "readinessState"])
+def test_checks_cannot_replace_the_availability_state(name: str) -> None:
+    with pytest.raises(ConfigurationError, match=rf'\["liveness"\]\["{name}"\]'):
+        make_app({"check_functions": {"liveness": {name: lambda: True}}})
+
+
+def test_duplicate_check_names_across_groups_are_rejected() -> None:
+    with pytest.raises(ConfigurationError, match=r'\["readiness"\]\["db"\]'):
+        make_app({"check_functions": {"health": {"db": bool}, "readiness": {"db": bool}}})

@@ -27,6 +27,8 @@ from flask_management_endpoints.health.status import DEFAULT_HTTP_MAPPING, DEFAU
 DEFAULT_TIMEOUT = 2.0
 #: The built-in indicators, all on by default (``db`` only with a database).
 INDICATORS = ("ping", "diskSpace", "memory", "db")
+#: Component names of the availability state, which checks cannot replace.
+RESERVED_NAMES = ("livenessState", "readinessState")
 _Z = 'Z_ENDPOINTS["{}"]'
 
 
@@ -155,8 +157,10 @@ def _checks(raw: object) -> tuple[dict[str, Contributor], dict[str, tuple[str, .
             raise ConfigurationError(group_key, "expected a dict of check names to functions")
         for name, function in members.items():
             check_component_name(group_key, name)
-            if name in checks:
-                raise ConfigurationError(subkey(group_key, name), "a check of this name exists")
+            if name in checks or name in RESERVED_NAMES:
+                raise ConfigurationError(
+                    subkey(group_key, name), "a check or built-in component has this name"
+                )
             checks[name] = contributor_from_config(subkey(group_key, name), function)
         if group != "health":
             groups[group] = tuple(members)

@@ -5,16 +5,22 @@ A dependency is another service's health endpoint, called over one pooled
 the health request has passed through (:data:`CHAIN_HEADER`); a service that
 finds itself in the chain, or a chain that is already ``max_hops`` long,
 answers without calling further, so services that depend on each other
-never loop.
+never loop. Every call also says how long the caller will wait
+(:data:`BUDGET_HEADER`), and the callee answers within that time, so a slow
+service deep in a chain shows up as that service's timeout rather than
+timing out everyone upstream.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,9 +34,24 @@ from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status
 
 CHAIN_HEADER = "Management-Health-Chain"
-CHAIN_ENVIRON = "HTTP_" + CHAIN_HEADER.upper().replace("-", "_")
-#: The chain of the health request being answered, set around an evaluation.
-incoming_chain: ContextVar[tuple[str, ...]] = ContextVar("incoming_chain", default=())
+BUDGET_HEADER = "Management-Health-Budget"
+CHAIN_ENVIRON = "HTTP_MANAGEMENT_HEALTH_CHAIN"
+BUDGET_ENVIRON = "HTTP_MANAGEMENT_HEALTH_BUDGET"
+# Part of a caller's budget kept for the way back over the network.
+BUDGET_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class Call:
+    """The health request being answered: its chain and when its answer is due."""
+
+    chain: tuple[str, ...] = ()
+    deadline_at: float = math.inf
+
+
+_NO_CALL = Call()
+#: Set around an evaluation; checks on pool threads see it through their context.
+current_call: ContextVar[Call] = ContextVar("current_call", default=_NO_CALL)
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _MAX_CHAIN_ENTRIES = 32
@@ -88,6 +109,15 @@ def validate_target(key: str, target: object, *, scheme: str, prefix: str) -> st
         raise ConfigurationError(key, str(error)) from error
 
 
+def parse_budget(header: str | None) -> float | None:
+    """The seconds an incoming caller will wait for us, or None when not given or invalid."""
+    try:
+        budget = float(header) if header else None
+    except ValueError:
+        return None
+    return budget if budget is not None and 0 < budget < 3600 else None
+
+
 def parse_chain(header: str | None) -> tuple[str, ...]:
     """The service ids in an incoming chain header (bounded, blanks dropped)."""
     if not header:
@@ -128,14 +158,17 @@ def dependency_check(url: str, *, client: HttpClient, timeout: float, service_id
     """A remote :class:`Check` of the health endpoint at ``url``."""
 
     def check() -> Health:
+        call = current_call.get()
+        wait = max(0.01, min(timeout, call.deadline_at - time.monotonic()))
         headers = {
             "Accept": _ACCEPT,
-            CHAIN_HEADER: ",".join((*incoming_chain.get(), service_id)),
+            CHAIN_HEADER: ",".join((*call.chain, service_id)),
+            BUDGET_HEADER: f"{wait:.3f}",
         }
         try:
-            response = client.session.get(url, headers=headers, timeout=timeout)
+            response = client.session.get(url, headers=headers, timeout=wait)
         except requests.Timeout:
-            return Health.down(url=url, error=timeout_message(timeout))
+            return Health.down(url=url, error=timeout_message(wait))
         except requests.RequestException as error:
             return Health.down(url=url, error=f"{type(error).__name__}: {error}")
         return health_from_response(url, response)

@@ -7,6 +7,7 @@ evaluator runs them; the details policy and the media type shape the answer.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,11 +16,15 @@ from flask import Request, Response
 
 from flask_management_endpoints.config import Settings
 from flask_management_endpoints.dependencies import (
+    BUDGET_ENVIRON,
+    BUDGET_SHARE,
     CHAIN_ENVIRON,
+    Call,
     HttpClient,
+    current_call,
     dependency_check,
     dependency_url,
-    incoming_chain,
+    parse_budget,
     parse_chain,
 )
 from flask_management_endpoints.errors import ConfigurationError, subkey
@@ -161,11 +166,17 @@ class HealthEngine:
         if target.in_process:  # no pool, no cache, no dependency chain needed
             return self.evaluator.evaluate_in_process(target.contributor)
         chain = parse_chain(request.environ.get(CHAIN_ENVIRON))
-        token = incoming_chain.set(chain)
+        deadline = self.settings.evaluation.deadline
+        budget = parse_budget(request.environ.get(BUDGET_ENVIRON))
+        if budget is not None:  # a service upstream waits for us only this long
+            deadline = min(deadline, budget * BUDGET_SHARE)
+        token = current_call.set(Call(chain, time.monotonic() + deadline))
         try:
-            return self.evaluator.evaluate(target.contributor, skip_remote=self._skip(chain))
+            return self.evaluator.evaluate(
+                target.contributor, skip_remote=self._skip(chain), deadline=deadline
+            )
         finally:
-            incoming_chain.reset(token)
+            current_call.reset(token)
 
     def _terse_body(self, status: Status) -> str:
         """``{"status": ...}``, serialised once per status."""

@@ -81,12 +81,22 @@ class Evaluator:
         self._pool: ThreadPoolExecutor | None = None
         self._slots: dict[Check, _Slot] = {}
 
-    def evaluate(self, contributor: Contributor, *, skip_remote: Health | None = None) -> Node:
-        """Evaluate ``contributor``; remote checks answer ``skip_remote`` when given."""
+    def evaluate(
+        self,
+        contributor: Contributor,
+        *,
+        skip_remote: Health | None = None,
+        deadline: float | None = None,
+    ) -> Node:
+        """Evaluate ``contributor`` within ``deadline`` seconds (default: the configured one).
+
+        Remote checks answer ``skip_remote`` instead of running, when given.
+        """
         started_at = time.monotonic()
         running: dict[Check, Outcome | tuple[Future[Outcome], float]] = {}
         self._start(contributor, running, skip_remote)
-        return self._collect(contributor, running, started_at + self.settings.deadline, skip_remote)
+        seconds = self.settings.deadline if deadline is None else deadline
+        return self._collect(contributor, running, started_at + seconds, skip_remote)
 
     def evaluate_in_process(self, contributor: Contributor) -> Node:
         """Evaluate a tree of in-process checks in this thread: no pool, no cache."""
