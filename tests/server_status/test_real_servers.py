@@ -114,7 +114,9 @@ def test_four_workers_migrate_once_count_every_request_and_flush_at_sigterm(
         worker_class=worker_class,
         threads=4 if worker_class == "gthread" else 1,
         env={"STATUS_TEST_DATABASE_URI": url, "STATUS_TEST_FLUSH_SECONDS": "3600"},
-        extra_args=["--preload"] if preload else [],
+        # --capture-output: the workers' stderr (where the extension's warnings
+        # would go) lands in the error log checked below.
+        extra_args=["--capture-output", *(["--preload"] if preload else [])],
         ready_path="/no-such-page",  # matches no rule: starts nothing
     )
     pids = drive(server.base_url)
