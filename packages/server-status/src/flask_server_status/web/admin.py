@@ -27,6 +27,7 @@ AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="flask-server-status"'}
 TITLE = {"max_length": 200, "min_length": 1}
 LONG_TEXT = {"max_length": 5000}
 RULE = {"max_length": 500, "min_length": 1}
+MAINTENANCE_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "route_ids"})
 
 
 def bearer_token_matches(header: str | None, secret: str | None) -> bool:
@@ -229,10 +230,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
             return _admin({"maintenance": reports.maintenance_dicts(conn, rows, now)})
 
     def create_maintenance() -> ResponseReturnValue:
-        body = fields(
-            allowed={"title", "description", "starts_at", "ends_at", "route_ids"},
-            required=("title", "starts_at", "ends_at"),
-        )
+        body = fields(allowed=MAINTENANCE_FIELDS, required=("title", "starts_at", "ends_at"))
         title = body.text("title", **TITLE) or ""
         description = body.text("description", **LONG_TEXT) or ""
         starts_at, ends_at = body.required_time("starts_at"), body.required_time("ends_at")
@@ -253,10 +251,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
 
     def patch_maintenance(maintenance_id: int) -> ResponseReturnValue:
         maintenance_id = existing_id("maintenance window", maintenance_id)
-        body = fields(
-            allowed={"title", "description", "starts_at", "ends_at", "route_ids"},
-            at_least_one=True,
-        )
+        body = fields(allowed=MAINTENANCE_FIELDS, at_least_one=True)
         candidates = {
             "title": body.text("title", **TITLE),
             "description": body.text("description", **LONG_TEXT),
@@ -274,7 +269,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
         maintenance_id = existing_id("maintenance window", maintenance_id)
         with state.engine.begin() as conn:
             manage.delete_maintenance(conn, maintenance_id)
-        return "", 204
+        return Response(status=204)
 
     resources: list[tuple[str, str, dict[str, Any]]] = [
         ("/configure", "configure", {"GET": list_routes, "PUT": configure, "DELETE": remove}),
