@@ -136,3 +136,24 @@ def test_latency_histogram_and_sum_are_stored(make_app: Callable[..., Flask]) ->
     slow = totals["/slow"]
     assert slow["latency_sum_ms"] >= 200  # the view sleeps 200 ms
     assert sum(slow[f"latency_le_{bound}"] for bound in LATENCY_BUCKETS_MS if bound < 250) == 0
+
+
+def test_an_exception_that_cannot_be_described_still_counts(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app()
+
+    class UnprintableError(Exception):
+        def __str__(self) -> str:
+            raise ValueError("no text for you")
+
+    @app.route("/unprintable")
+    def unprintable() -> None:
+        raise UnprintableError
+
+    assert app.test_client().get("/unprintable").status_code == 500
+    assert get_state(app).flush()
+    assert outcome_totals(get_state(app).engine)["/unprintable"] == {
+        "requests": 1,
+        "failures": 1,
+    }

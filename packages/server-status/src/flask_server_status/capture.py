@@ -111,15 +111,21 @@ class Recorder:
         return response
 
     def _on_exception(self, sender: Flask, exception: BaseException, **_extra: object) -> None:
+        try:
+            self._note_exception(sender, exception)
+        except Exception:  # never let counting break the host's error handling
+            logger.exception("flask-server-status could not count a failed request")
+
+    def _note_exception(self, app: Flask, exception: BaseException) -> None:
         current = _current_request()
         rule = current.url_rule
         if rule is None:
             return
         if self._decide(rule):
             self.aggregate.note_error(rule.rule, describe_exception(exception))
-        propagate = sender.config["PROPAGATE_EXCEPTIONS"]
+        propagate = app.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
-            propagate = sender.testing or sender.debug
+            propagate = app.testing or app.debug
         start = current.environ.get(START_KEY)
         if propagate and start is not None:
             # Flask re-raises instead of answering, so after_request never runs.
