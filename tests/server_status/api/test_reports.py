@@ -209,7 +209,7 @@ def test_summary_history_has_exactly_n_days_ending_today(api: ContractClient) ->
         summary = api.get(f"/status/api/summary?days={days}").get_json()
         for route in summary["routes"]:
             assert len(route["history"]) == days
-            # generated_at and the last entry are the same UTC day (barring midnight).
+            # The last entry is the UTC day of generated_at: both come from one clock reading.
             assert route["history"][-1]["date"] == summary["generated_at"][:10]
     assert len(api.get("/status/api/summary").get_json()["routes"][0]["history"]) == 90
 
