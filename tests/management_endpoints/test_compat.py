@@ -194,3 +194,24 @@ def test_failing_version_function_is_a_plain_text_500() -> None:
     assert response.status_code == 500
     assert response.mimetype == "text/plain"
     assert response.get_data(as_text=True) == "version unavailable: LookupError: no build file"
+
+
+def test_db_indicator_uses_the_given_flask_sqlalchemy_instance(sqlite_url: str) -> None:
+    from flask_sqlalchemy import SQLAlchemy
+
+    db = SQLAlchemy()
+    app = seed_app()
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_url
+    app.config["Z_ENDPOINTS"] = {"show_details": "always"}
+    ManagementEndpoints(app, db=db)
+    db.init_app(app)  # initialised later, still found: engines are looked up per check
+    component = app.test_client().get("/z/health").get_json()["components"]["db"]
+    assert component["status"] == "UP"
+    assert component["details"]["database"] == "SQLite"
+    assert component["details"]["validationQuery"] == "SELECT 1"
+
+
+def test_no_db_component_without_a_database() -> None:
+    components = make_app().test_client().get("/z/health").get_json()["components"]
+    assert "db" not in components
+    assert {"ping", "diskSpace", "memory", "livenessState", "readinessState"} <= set(components)

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from flask_management_endpoints.errors import ConfigurationError
 from flask_management_endpoints.health.contributors import Check
 from flask_management_endpoints.health.evaluation import timeout_message
 from flask_management_endpoints.health.health import Health
@@ -97,16 +96,6 @@ def dependency_url(target: str, *, scheme: str, prefix: str, check: str | None =
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL with a host: {url!r}")
     return url
-
-
-def validate_target(key: str, target: object, *, scheme: str, prefix: str) -> str:
-    """Check a configured dependency, raising :class:`ConfigurationError` with ``key``."""
-    if not isinstance(target, str) or not target.strip():
-        raise ConfigurationError(key, f"expected a host, host:port, host/path or URL: {target!r}")
-    try:
-        return dependency_url(target, scheme=scheme, prefix=prefix)
-    except ValueError as error:
-        raise ConfigurationError(key, str(error)) from error
 
 
 def parse_budget(header: str | None) -> float | None:

@@ -73,6 +73,17 @@ class HealthEngine:
         self.client = HttpClient(settings.evaluation.max_workers)
         self._terse: dict[str, str] = {}
 
+        self.registry = self._registry(availability, indicators, prefix, scheme)
+
+    def _registry(
+        self,
+        availability: Availability,
+        indicators: Mapping[str, Check],
+        prefix: str,
+        scheme: str,
+    ) -> Registry:
+        """The root components (state, indicators, checks, dependencies) and the groups."""
+        settings = self.settings
         components: dict[str, Contributor] = {
             "livenessState": Check(availability.liveness_health, in_process=True),
             "readinessState": Check(availability.readiness_health, in_process=True),
@@ -103,7 +114,7 @@ class HealthEngine:
             show_components=settings.show_components,
             show_details=settings.show_details,
         )
-        self.registry = Registry(
+        return Registry(
             components,
             groups,
             show_components=settings.show_components,
