@@ -6,8 +6,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask
 
 from flask_management_endpoints import Health
@@ -20,6 +22,7 @@ from flask_management_endpoints.health.evaluation import (
 from flask_management_endpoints.health.status import StatusAggregator
 from tests.management_endpoints.apps import CallCounter, make_app
 from tests.support.fake_service import FakeService
+from tests.support.gunicorn import GunicornRunner
 
 QUIET = {"diskSpace": False, "memory": False}
 
@@ -211,3 +214,42 @@ def test_evaluator_runs_checks_on_a_bounded_pool() -> None:
     assert len(result.components) == 9
     assert peak == 3
     evaluator.shutdown()
+
+
+PRELOADED_APP = """
+from flask import Flask
+
+from flask_management_endpoints import ManagementEndpoints
+
+app = Flask("preloaded")
+app.config["Z_ENDPOINTS"] = {{
+    "service_dependencies": {{"remote": "{remote}"}},
+    "indicators": {{"diskSpace": False, "memory": False}},
+    "success_ttl": 0,
+    "failure_ttl": 0,
+}}
+ManagementEndpoints(app)
+# Evaluate once before gunicorn forks: the pool, its threads and the HTTP
+# session now exist in the master process only.
+assert app.test_client().get("/z/health").status_code == 200
+"""
+
+
+@pytest.mark.gunicorn
+def test_workers_forked_after_an_evaluation_start_their_own_pool(
+    gunicorn: GunicornRunner, tmp_path: Path, fake_service: Callable[..., FakeService]
+) -> None:
+    remote = fake_service()
+    (tmp_path / "preloaded_app.py").write_text(PRELOADED_APP.format(remote=remote.url))
+    server = gunicorn.start(
+        "preloaded_app:app",
+        workers=2,
+        pythonpath=[tmp_path],
+        extra_args=["--preload"],
+        ready_path="/z/health/liveness",
+    )
+    for _ in range(4):
+        response = requests.get(server.base_url + "/z/health", timeout=5)
+        assert response.status_code == 200
+        assert response.json()["components"]["remote"] == {"status": "UP"}
+    assert remote.request_count >= 5  # one from the master, one per request in the workers
