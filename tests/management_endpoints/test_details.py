@@ -125,3 +125,16 @@ def test_bad_policy_configuration_names_the_key(z_endpoints: dict[str, object], 
     with pytest.raises(ConfigurationError) as raised:
         make_app(z_endpoints)
     assert str(raised.value).startswith(key)
+
+
+def test_raising_callback_means_unauthorized_not_a_500(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(request: Request) -> bool:
+        raise KeyError("role")
+
+    app = make_app(
+        {"check_functions": CHECKS, "show_details": "when_authorized", "authorize": broken}
+    )
+    response = app.test_client().get("/z/health")
+    assert response.status_code == 503
+    assert "details" not in response.get_json()["components"]["db"]
+    assert "authorize callback raised" in caplog.text

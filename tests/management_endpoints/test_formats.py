@@ -142,3 +142,59 @@ def test_discovery_links_every_endpoint_under_the_prefix(prefix: str) -> None:
     for name, link in body["_links"].items():
         if not link["templated"]:
             assert client.get(link["href"]).status_code == 200, name
+
+
+HEALTH_JSON_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"enum": ["pass", "fail", "warn"]},
+        "releaseId": {"type": "string"},
+        "serviceId": {"type": "string"},
+        "checks": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[^:]+:[^:]+$"},
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {
+                        "componentType": {"type": "string"},
+                        "status": {"enum": ["pass", "fail", "warn"]},
+                        "observedValue": {"type": "number"},
+                        "observedUnit": {"type": "string"},
+                        "time": {"type": "string", "format": "date-time"},
+                        "output": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_health_json_follows_the_draft_structure() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    app = make_app(
+        {
+            "check_functions": {
+                "health": {"caches": {"redis": lambda: True, "memcached": lambda: 1 / 0}}
+            },
+            "show_details": "always",
+        }
+    )
+    body = app.test_client().get("/z/health", headers={"Accept": "application/health+json"})
+    document = body.get_json(force=True)
+    jsonschema.validate(document, HEALTH_JSON_SCHEMA)
+    assert document["checks"]["caches/memcached:responseTime"][0]["output"] == (
+        "ZeroDivisionError: division by zero"
+    )
+
+
+def test_head_answers_like_get_without_a_body() -> None:
+    client = make_app().test_client()
+    response = client.head("/z/health/liveness")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.get_data() == b""

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import enum
 import hmac
+import logging
 from collections.abc import Callable
 
 from flask import Request
+
+logger = logging.getLogger(__name__)
 
 
 class Show(enum.Enum):
@@ -42,4 +45,10 @@ class Authorizer:
                 credentials.strip().encode(), self._token
             ):
                 return True
-        return self._callback is not None and bool(self._callback(request))
+        if self._callback is None:
+            return False
+        try:
+            return bool(self._callback(request))
+        except Exception:  # a broken callback must not break health answers
+            logger.exception("the authorize callback raised; treating the request as unauthorized")
+            return False
