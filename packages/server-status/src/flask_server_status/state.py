@@ -105,10 +105,12 @@ class StatusState:
         self._schema_ready = True
 
     def _ensure_schema(self, _connection: sa.Connection) -> None:
-        if self._migrating.active:
+        # Runs on every connection of the engine (also the host's, when shared
+        # with Flask-SQLAlchemy): the common case must cost one attribute read.
+        if self._schema_ready or self._migrating.active:
             return
         with self._engine_lock:
-            if self._schema_ready:
+            if self._schema_is_ready():
                 return
             self._migrating.active = True
             try:
@@ -116,6 +118,11 @@ class StatusState:
             finally:
                 self._migrating.active = False
             self._schema_ready = True
+
+    def _schema_is_ready(self) -> bool:
+        # Re-read under the lock (another thread may have just upgraded); a method
+        # so type checkers do not narrow it to the value read before the lock.
+        return self._schema_ready
 
     def flush(self, now: datetime | None = None) -> bool:
         """Write everything counted so far; False when the database could not be reached."""
