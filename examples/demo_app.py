@@ -14,6 +14,8 @@ import argparse
 import random
 import threading
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, abort, jsonify
 
@@ -25,7 +27,8 @@ from flask_server_status import FlaskStatus
 CHECKOUT_FAILURE_RATE = 0.08
 
 
-def create_app() -> Flask:
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the demo app; ``config`` overrides its defaults (tests use their own database)."""
     app = Flask(__name__)
     app.config.update(
         VERSION="1.4.2",
@@ -35,6 +38,7 @@ def create_app() -> Flask:
             "check_functions": {"health": {"catalogue": lambda: True}},
         },
     )
+    app.config.update(config or {})
 
     @app.get("/")
     def home() -> str:
