@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -253,3 +254,28 @@ def test_workers_forked_after_an_evaluation_start_their_own_pool(
         assert response.status_code == 200
         assert response.json()["components"]["remote"] == {"status": "UP"}
     assert remote.request_count >= 5  # one from the master, one per request in the workers
+
+
+def test_status_changes_are_logged_once_per_change(caplog: pytest.LogCaptureFixture) -> None:
+    check = CallCounter(True)
+    app = make_app(
+        {
+            "indicators": QUIET,
+            "check_functions": {"health": {"db": check}},
+            "success_ttl": 0,
+            "failure_ttl": 0,
+        },
+    )
+    client = app.test_client()
+    caplog.set_level(logging.INFO, logger="flask_management_endpoints")
+    client.get("/z/health")
+    check.result = RuntimeError("pool exhausted")
+    client.get("/z/health")
+    client.get("/z/health")
+    check.result = True
+    client.get("/z/health")
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("flask_management")]
+    assert messages == [
+        "health check 'db' is DOWN (was UP): RuntimeError: pool exhausted",
+        "health check 'db' is UP (was DOWN)",
+    ]

@@ -161,7 +161,7 @@ def _checks(raw: object) -> tuple[dict[str, Contributor], dict[str, tuple[str, .
                 raise ConfigurationError(
                     subkey(group_key, name), "a check or built-in component has this name"
                 )
-            checks[name] = contributor_from_config(subkey(group_key, name), function)
+            checks[name] = contributor_from_config(subkey(group_key, name), function, name)
         if group != "health":
             groups[group] = tuple(members)
     return checks, groups

@@ -143,8 +143,10 @@ class HttpClient:
             self._session.close()
 
 
-def dependency_check(url: str, *, client: HttpClient, timeout: float, service_id: str) -> Check:
-    """A remote :class:`Check` of the health endpoint at ``url``."""
+def dependency_check(
+    name: str, url: str, *, client: HttpClient, timeout: float, service_id: str
+) -> Check:
+    """A remote :class:`Check`, named ``name``, of the health endpoint at ``url``."""
 
     def check() -> Health:
         call = current_call.get()
@@ -162,7 +164,7 @@ def dependency_check(url: str, *, client: HttpClient, timeout: float, service_id
             return Health.down(url=url, error=f"{type(error).__name__}: {error}")
         return health_from_response(url, response)
 
-    return Check(check, remote=True)
+    return Check(check, remote=True, name=name)
 
 
 def health_from_response(url: str, response: requests.Response) -> Health:

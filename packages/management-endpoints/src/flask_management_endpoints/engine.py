@@ -131,6 +131,7 @@ class HealthEngine:
             key = subkey('Z_ENDPOINTS["service_dependencies"]', name)
             raise ConfigurationError(key, str(error)) from error
         return dependency_check(
+            name,
             url,
             client=self.client,
             timeout=self.settings.evaluation.timeout,

@@ -115,7 +115,7 @@ class ManagementState:
                 except (TypeError, ValueError) as error:
                     key = subkey('Z_ENDPOINTS["indicators"]', name)
                     raise ConfigurationError(key, str(error)) from error
-                indicators[name] = Check(function, in_process=name == "ping")
+                indicators[name] = Check(function, in_process=name == "ping", name=name)
         return indicators
 
     def install_sigterm(self, drain_seconds: float) -> None:

@@ -23,12 +23,14 @@ class Check:
     ``in_process`` marks a cheap check without I/O (availability state,
     ping): it runs in the request thread, uncached. ``remote`` marks a call
     to another service, skipped when the dependency chain is too long.
-    Checks compare by identity; the evaluator caches results per check.
+    ``name`` is for log messages. Checks compare by identity; the evaluator
+    caches results per check.
     """
 
     function: CheckFunction
     in_process: bool = False
     remote: bool = False
+    name: str = ""
 
     def run(self) -> Health:
         """Run the function; a raised error becomes DOWN with its type and message."""
@@ -66,7 +68,7 @@ def check_component_name(key: str, name: object) -> None:
         )
 
 
-def contributor_from_config(key: str, value: object) -> Contributor:
+def contributor_from_config(key: str, value: object, name: str = "") -> Contributor:
     """Build a contributor from a ``check_functions`` entry.
 
     A callable becomes a :class:`Check`; a mapping of names to callables (or
@@ -75,12 +77,14 @@ def contributor_from_config(key: str, value: object) -> Contributor:
     if isinstance(value, Check | Composite):
         return value
     if callable(value):
-        return Check(value)
+        return Check(value, name=name)
     if isinstance(value, Mapping) and value:
         members: dict[str, Contributor] = {}
-        for name, member in value.items():
-            check_component_name(key, name)
-            members[name] = contributor_from_config(subkey(key, name), member)
+        for member_name, member in value.items():
+            check_component_name(key, member_name)
+            members[member_name] = contributor_from_config(
+                subkey(key, member_name), member, f"{name}/{member_name}" if name else member_name
+            )
         return Composite(members)
     raise ConfigurationError(
         key, f"expected a callable or a non-empty mapping of checks, got {type(value).__name__}"

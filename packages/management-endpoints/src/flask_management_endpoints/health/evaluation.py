@@ -11,6 +11,7 @@ pool thread busy: later evaluations join its run and time out at once.
 from __future__ import annotations
 
 import contextvars
+import logging
 import math
 import os
 import threading
@@ -23,6 +24,8 @@ from typing import NamedTuple
 from flask_management_endpoints.health.contributors import Check, Composite, Contributor
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status, StatusAggregator
+
+logger = logging.getLogger(__name__)
 
 
 # Named tuples rather than dataclasses: they are built on every probe.
@@ -180,6 +183,7 @@ class Evaluator:
             self.settings.success_ttl if outcome.status == Status.UP else self.settings.failure_ttl
         )
         with slot.lock:
+            _log_change(check, slot.outcome, outcome)
             slot.outcome = outcome
             slot.expires = time.monotonic() + ttl
             slot.future = None
@@ -206,6 +210,24 @@ class Evaluator:
                     self._slots = {}
                     self._pid = pid
         return self._pool
+
+
+def _log_change(check: Check, before: Outcome | None, after: Outcome) -> None:
+    """Log a check's status when it changes: one line per change, not per probe."""
+    if before is None and after.status == Status.UP:
+        return
+    if before is not None and before.status == after.status:
+        return
+    level = logging.INFO if after.status == Status.UP else logging.WARNING
+    error = after.health.details.get("error")
+    logger.log(
+        level,
+        "health check %r is %s%s%s",
+        check.name,
+        after.status,
+        f" (was {before.status})" if before is not None else "",
+        f": {error}" if error else "",
+    )
 
 
 def timeout_message(seconds: float) -> str:
