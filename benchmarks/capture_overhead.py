@@ -24,8 +24,8 @@ from werkzeug.test import EnvironBuilder
 
 from flask_server_status import FlaskStatus, get_state
 
-REQUESTS_PER_ROUND = 5_000
-ROUNDS = 7
+REQUESTS_PER_ROUND = 3_000
+ROUNDS = 15
 
 
 def hello_app(database_uri: str | None) -> Flask:

@@ -77,6 +77,21 @@ def test_unmatched_static_self_and_management_requests_are_not_recorded(
     assert set(stored_totals(get_state(app).engine)) == {"/"}
 
 
+def test_unmatched_requests_are_recorded_when_asked(make_app: Callable[..., Flask]) -> None:
+    app = make_app(SERVER_STATUS_RECORD_UNMATCHED=True)
+    client = app.test_client()
+    client.get("/no-such-page")
+    client.post("/")  # 405
+    client.get("/")
+    state = get_state(app)
+    assert state.flush()
+    assert outcome_totals(state.engine) == {
+        "<unmatched>": {"requests": 2, "client_errors": 2},
+        "/": {"requests": 1, "successes": 1},
+    }
+    assert state.app_routes()["<unmatched>"].name == "Unmatched requests"
+
+
 def test_exclusions_are_configurable(make_app: Callable[..., Flask]) -> None:
     app = make_app(SERVER_STATUS_EXCLUDE_PREFIXES=["/user"], SERVER_STATUS_RECORD_SELF=True)
     client = app.test_client()

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, Request, Response, got_request_exception, request
 from werkzeug.local import LocalProxy
-from werkzeug.routing import Rule
 
 from .aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate, ErrorInfo
 from .config import Settings
+from .routes import UNMATCHED, RuleLike
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -74,7 +74,7 @@ class Recorder:
         self,
         settings: Settings,
         aggregate: Aggregate,
-        should_record: Callable[[Rule], bool],
+        should_record: Callable[[RuleLike], bool],
         on_first_request: Callable[[], None],
     ) -> None:
         self.aggregate = aggregate
@@ -83,6 +83,8 @@ class Recorder:
         self._outcomes = tuple(outcome_of(s, settings.failure_statuses) for s in range(600))
         self._decisions: dict[str, bool] = {}
         self._started = False
+        # Requests matching no rule are counted under this pseudo-rule, if asked.
+        self._unmatched = UNMATCHED if settings.record_unmatched else None
 
     def install(self, app: Flask) -> None:
         inner = app.wsgi_app
@@ -105,7 +107,7 @@ class Recorder:
     def _after_request(self, response: Response) -> Response:
         current = _current_request()
         start = current.environ.pop(START_KEY, None)
-        rule = current.url_rule
+        rule = current.url_rule or self._unmatched
         if start is not None and rule is not None:
             self._count(rule, response.status_code, start)
         return response
@@ -132,13 +134,13 @@ class Recorder:
             del current.environ[START_KEY]
             self._count(rule, 500, start)
 
-    def _decide(self, rule: Rule) -> bool:
+    def _decide(self, rule: RuleLike) -> bool:
         record = self._decisions.get(rule.rule)
         if record is None:
             record = self._decisions[rule.rule] = self._should_record(rule)
         return record
 
-    def _count(self, rule: Rule, status: int, start: float) -> None:
+    def _count(self, rule: RuleLike, status: int, start: float) -> None:
         latency_ms = (perf_counter() - start) * 1000.0
         try:
             record = self._decisions.get(rule.rule)

@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_EXCLUDE_PREFIXES": ["/z"],
     "SERVER_STATUS_RECORD_STATIC": False,
     "SERVER_STATUS_RECORD_SELF": False,
+    "SERVER_STATUS_RECORD_UNMATCHED": False,
     "SERVER_STATUS_FLUSH_INTERVAL_SECONDS": 10.0,
     "SERVER_STATUS_BUFFER_MAX_BUCKETS": 20_000,
     "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": 5,
@@ -82,6 +83,7 @@ class Settings:
     exclude_prefixes: tuple[str, ...]
     record_static: bool
     record_self: bool
+    record_unmatched: bool
     flush_interval_seconds: float
     buffer_max_buckets: int
     incident_failure_threshold: int
@@ -250,6 +252,9 @@ def load_settings(
         ),
         record_static=_bool("SERVER_STATUS_RECORD_STATIC", get("SERVER_STATUS_RECORD_STATIC")),
         record_self=_bool("SERVER_STATUS_RECORD_SELF", get("SERVER_STATUS_RECORD_SELF")),
+        record_unmatched=_bool(
+            "SERVER_STATUS_RECORD_UNMATCHED", get("SERVER_STATUS_RECORD_UNMATCHED")
+        ),
         flush_interval_seconds=_number(
             "SERVER_STATUS_FLUSH_INTERVAL_SECONDS",
             get("SERVER_STATUS_FLUSH_INTERVAL_SECONDS"),

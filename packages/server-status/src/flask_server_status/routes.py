@@ -14,16 +14,40 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from flask import Flask
-from werkzeug.routing import Rule
 
 from .config import Settings
 from .models import BUCKET_TABLES, incident_routes, incident_updates, incidents, maintenance_routes
 from .models import routes as routes_table
 from .store import dialect_insert
+
+
+class RuleLike(Protocol):
+    """What the registry needs of a URL rule: werkzeug's ``Rule`` or :data:`UNMATCHED`."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def endpoint(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class PseudoRule:
+    """A rule-shaped stand-in for requests that matched no URL rule."""
+
+    rule: str
+    endpoint: str = ""
+
+
+#: Requests matching no URL rule are counted under this pseudo-rule when
+#: ``SERVER_STATUS_RECORD_UNMATCHED`` is on.
+UNMATCHED = PseudoRule("<unmatched>")
+UNMATCHED_INFO_NAME = "Unmatched requests"
+UNMATCHED_INFO_DOC = "Requests that matched no URL rule: unknown paths and unsupported methods."
 
 
 class UnknownRouteError(LookupError):
@@ -66,7 +90,7 @@ def name_and_doc(view: Callable[..., Any] | None, endpoint: str) -> tuple[str, s
     return name or endpoint, "\n".join(rest).strip()
 
 
-def rule_filter(settings: Settings) -> Callable[[Rule], bool]:
+def rule_filter(settings: Settings) -> Callable[[RuleLike], bool]:
     """Whether a rule is recorded and shown.
 
     With ``routes=[...]`` exactly those rules are. Otherwise every rule except
@@ -78,7 +102,7 @@ def rule_filter(settings: Settings) -> Callable[[Rule], bool]:
     if not settings.record_self:
         excluded += [settings.url_prefix, settings.admin_prefix]
 
-    def should_record(rule: Rule) -> bool:
+    def should_record(rule: RuleLike) -> bool:
         if settings.routes is not None:
             return rule.rule in settings.routes
         endpoint = rule.endpoint
@@ -90,9 +114,16 @@ def rule_filter(settings: Settings) -> Callable[[Rule], bool]:
     return should_record
 
 
-def app_routes(app: Flask, should_record: Callable[[Rule], bool]) -> dict[str, RouteInfo]:
-    """The app's recorded rules with their names, first endpoint per rule wins."""
+def app_routes(
+    app: Flask, should_record: Callable[[RuleLike], bool], *, unmatched: bool = False
+) -> dict[str, RouteInfo]:
+    """The app's recorded rules with their names, first endpoint per rule wins.
+
+    With ``unmatched`` the pseudo-rule :data:`UNMATCHED` is included.
+    """
     found: dict[str, RouteInfo] = {}
+    if unmatched:
+        found[UNMATCHED.rule] = RouteInfo("", UNMATCHED_INFO_NAME, UNMATCHED_INFO_DOC)
     for rule in app.url_map.iter_rules():
         if rule.rule in found or not should_record(rule):
             continue

@@ -135,7 +135,7 @@ class StatusState:
 
     def app_routes(self) -> dict[str, RouteInfo]:
         """The app's recorded rules with their docstring names."""
-        return app_routes(self.app, self.should_record)
+        return app_routes(self.app, self.should_record, unmatched=self.settings.record_unmatched)
 
     def rename_route(self, rule: str, name: str, doc: str) -> dict[str, Any]:
         """Rename (and re-add if deleted) the route of ``rule``; returns its row."""
