@@ -225,3 +225,13 @@ def test_callee_answers_within_the_callers_budget(
     assert deep["details"]["error"].startswith("timeout after 0.")
     budget = float(hanging.requests[0].headers["Management-Health-Budget"])
     assert 0 < budget <= 0.9
+
+
+def test_backend_timeout_accepts_a_connect_read_pair_and_rejects_nonsense() -> None:
+    from flask_management_endpoints.config import read_settings
+
+    assert read_settings({"BACKEND_TIMEOUT": (0.5, 1.5)}).evaluation.timeout == 2.0
+    assert read_settings({}).evaluation.timeout == 2.0
+    for bad in ("2", 0, -1, (1, "x"), float("nan")):
+        with pytest.raises(ConfigurationError, match="BACKEND_TIMEOUT"):
+            read_settings({"BACKEND_TIMEOUT": bad})

@@ -63,7 +63,7 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
     raw = app_config.get("Z_ENDPOINTS") or {}
     if not isinstance(raw, Mapping):
         raise ConfigurationError("Z_ENDPOINTS", f"expected a dict, got {type(raw).__name__}")
-    timeout = _seconds("BACKEND_TIMEOUT", app_config.get("BACKEND_TIMEOUT", DEFAULT_TIMEOUT))
+    timeout = _backend_timeout(app_config.get("BACKEND_TIMEOUT", DEFAULT_TIMEOUT))
     checks, check_groups = _checks(raw.get("check_functions") or {})
     dependencies = _dependencies(raw.get("service_dependencies") or {})
     settings = Settings(
@@ -95,6 +95,15 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
     )
     _check_authorization_is_possible(settings)
     return settings
+
+
+def _backend_timeout(raw: object) -> float:
+    """Seconds, or a requests-style ``(connect, read)`` pair: the check may take their sum."""
+    if isinstance(raw, tuple | list) and len(raw) == 2:
+        return sum(
+            _seconds(subkey("BACKEND_TIMEOUT", index), part) for index, part in enumerate(raw)
+        )
+    return _seconds("BACKEND_TIMEOUT", raw)
 
 
 def _check_authorization_is_possible(settings: Settings) -> None:
