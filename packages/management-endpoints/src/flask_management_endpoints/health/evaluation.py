@@ -60,6 +60,10 @@ class EvaluationSettings:
     failure_ttl: float = 1.0
 
 
+# A check once started: its (cached) outcome, or its run and when that began.
+_Started = Outcome | tuple[Future[Outcome], float]
+
+
 class _Slot:
     """The cached result and the run in flight of one check."""
 
@@ -96,7 +100,7 @@ class Evaluator:
         Remote checks answer ``skip_remote`` instead of running, when given.
         """
         started_at = time.monotonic()
-        running: dict[Check, Outcome | tuple[Future[Outcome], float]] = {}
+        running: dict[Check, _Started] = {}
         self._start(contributor, running, skip_remote)
         seconds = self.settings.deadline if deadline is None else deadline
         return self._collect(contributor, running, started_at + seconds, skip_remote)
@@ -123,7 +127,7 @@ class Evaluator:
     def _start(
         self,
         contributor: Contributor,
-        running: dict[Check, Outcome | tuple[Future[Outcome], float]],
+        running: dict[Check, _Started],
         skip_remote: Health | None,
     ) -> None:
         if isinstance(contributor, Composite):
@@ -135,7 +139,7 @@ class Evaluator:
     def _collect(
         self,
         contributor: Contributor,
-        running: dict[Check, Outcome | tuple[Future[Outcome], float]],
+        running: dict[Check, _Started],
         deadline_at: float,
         skip_remote: Health | None,
     ) -> Node:
@@ -162,7 +166,7 @@ class Evaluator:
             error = timeout_message(min(waited, self.settings.timeout))
             return Outcome(Health.down(error=error), waited, time.time())
 
-    def _begin(self, check: Check) -> Outcome | tuple[Future[Outcome], float]:
+    def _begin(self, check: Check) -> _Started:
         slot = self._slot(check)
         with slot.lock:
             now = time.monotonic()
