@@ -14,7 +14,12 @@ from types import FrameType
 import pytest
 import requests
 
-from flask_management_endpoints import LivenessState, ReadinessState, availability
+from flask_management_endpoints import (
+    LivenessState,
+    ReadinessState,
+    availability,
+    drain_on_sigterm,
+)
 from flask_management_endpoints.health.availability import Availability, install_sigterm_handler
 from tests.management_endpoints.apps import make_app
 from tests.support.gunicorn import GunicornRunner
@@ -142,3 +147,24 @@ def test_gunicorn_sigterm_drains_with_readiness_503_while_requests_finish(
     slow.join(10)
     assert in_flight == {"status": 200, "body": {"readiness": "REFUSING_TRAFFIC"}}
     assert server.wait(timeout=15) == 0
+
+
+@pytest.mark.usefixtures("restore_sigterm")
+def test_drain_on_sigterm_installs_the_handler_for_an_app() -> None:
+    passed_on = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: passed_on.set())
+    app = make_app()
+    drain_on_sigterm(app, drain_seconds=0)
+    os.kill(os.getpid(), signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while not passed_on.is_set() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert passed_on.is_set()
+    assert app.test_client().get("/z/health/readiness").status_code == 503
+
+
+@pytest.mark.usefixtures("restore_sigterm")
+def test_handle_sigterm_setting_installs_the_handler_at_init_app() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    make_app({"handle_sigterm": True})
+    assert signal.getsignal(signal.SIGTERM) is not before
