@@ -56,8 +56,9 @@ class StatusState:
     """Everything flask-server-status keeps for one app."""
 
     def __init__(self, app: Flask, settings: Settings) -> None:
-        # A weak reference: the app owns this state through app.extensions.
-        self._app = weakref.ref(app)
+        #: The app (a reference cycle through app.extensions, which the garbage
+        #: collector handles): the flush thread needs its URL rules and names.
+        self.app = app
         self.settings = settings
         self.should_record = rule_filter(settings)
         self.aggregate = Aggregate()
@@ -76,13 +77,6 @@ class StatusState:
         self._next_retention: datetime | None = None
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _after_fork(reference))
-
-    @property
-    def app(self) -> Flask:
-        app = self._app()
-        if app is None:
-            raise RuntimeError("the Flask app of this flask-server-status state is gone")
-        return app
 
     @property
     def engine(self) -> sa.Engine:
