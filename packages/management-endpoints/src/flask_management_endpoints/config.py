@@ -50,6 +50,7 @@ class Settings:
     authorize: Callable[[Request], bool] | None = None
     service_id: str | None = None
     max_hops: int = 2
+    probe_deadline: float = 0.8
     handle_sigterm: bool = False
     drain_seconds: float = 5.0
     #: Built-in indicators that are on, with the options for their factory.
@@ -78,6 +79,7 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
             success_ttl=_seconds(_Z.format("success_ttl"), raw.get("success_ttl", 1.0), zero=True),
             failure_ttl=_seconds(_Z.format("failure_ttl"), raw.get("failure_ttl", 1.0), zero=True),
         ),
+        probe_deadline=_seconds(_Z.format("probe_deadline"), raw.get("probe_deadline", 0.8)),
         status_order=_status_order(raw.get("status_order", DEFAULT_ORDER)),
         http_mapping=_http_mapping(raw.get("http_mapping")),
         show_components=_show(_Z.format("show_components"), raw.get("show_components", "always")),

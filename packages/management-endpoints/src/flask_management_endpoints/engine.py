@@ -39,7 +39,7 @@ from flask_management_endpoints.health.formats import (
     health_json_document,
     negotiate,
 )
-from flask_management_endpoints.health.groups import build_groups
+from flask_management_endpoints.health.groups import PROBE_GROUPS, build_groups
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.registry import Registry, Target
 from flask_management_endpoints.health.status import HttpStatusMapper, Status, StatusAggregator
@@ -179,6 +179,8 @@ class HealthEngine:
             return self.evaluator.evaluate_in_process(target.contributor)
         chain = parse_chain(request.environ.get(CHAIN_ENVIRON))
         deadline = self.settings.evaluation.deadline
+        if target.group in PROBE_GROUPS:  # Kubernetes waits 1 s by default
+            deadline = min(deadline, self.settings.probe_deadline)
         budget = parse_budget(request.environ.get(BUDGET_ENVIRON))
         if budget is not None:  # a service upstream waits for us only this long
             deadline = min(deadline, budget * BUDGET_SHARE)

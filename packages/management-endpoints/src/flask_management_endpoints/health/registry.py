@@ -25,6 +25,7 @@ class Target:
     reveals a component and so requires components to be visible.
     ``in_process`` is true when every check below is in-process (liveness,
     ping): the answer needs no pool, no cache and no dependency chain.
+    ``group`` names the group the path starts with, if any.
     """
 
     contributor: Contributor
@@ -32,6 +33,7 @@ class Target:
     show_details: Show
     nested: bool = False
     groups: tuple[str, ...] = ()
+    group: str | None = None
     in_process: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -98,7 +100,7 @@ class Registry:
         node = _walk(start, rest)
         if node is None:
             return None
-        return Target(node, *policy, nested=bool(rest))
+        return Target(node, *policy, nested=bool(rest), group=first if group else None)
 
 
 def _walk(node: Contributor, names: list[str]) -> Contributor | None:
