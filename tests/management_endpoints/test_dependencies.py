@@ -235,3 +235,25 @@ def test_backend_timeout_accepts_a_connect_read_pair_and_rejects_nonsense() -> N
     for bad in ("2", 0, -1, (1, "x"), float("nan")):
         with pytest.raises(ConfigurationError, match="BACKEND_TIMEOUT"):
             read_settings({"BACKEND_TIMEOUT": bad})
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "status"),
+    [
+        (200, {"status": "UP"}, "UP"),
+        (200, {}, "UP"),
+        (200, {"status": "pass"}, "UP"),
+        (200, {"status": "DEGRADED"}, "DEGRADED"),
+        (503, {"status": "fail"}, "DOWN"),
+        (503, {"status": "DEGRADED"}, "DOWN"),
+        (503, {"status": "OUT_OF_SERVICE"}, "OUT_OF_SERVICE"),
+        (200, {"status": "DOWN"}, "DOWN"),
+        (404, "not found", "DOWN"),
+    ],
+)
+def test_remote_status_from_its_answer(
+    fake_service: Callable[..., FakeService], code: int, body: object, status: str
+) -> None:
+    remote = fake_service(status=code, body=body)
+    app = make_app({"service_dependencies": {"remote": remote.url}})
+    assert app.test_client().get("/z/health/remote").get_json()["status"] == status

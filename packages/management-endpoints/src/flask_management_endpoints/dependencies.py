@@ -167,22 +167,45 @@ def dependency_check(
     return Check(check, remote=True, name=name)
 
 
+# The IETF health check format's status words (a service may answer in it).
+_IETF_STATUSES = {
+    "pass": Status.UP,
+    "ok": Status.UP,
+    "up": Status.UP,
+    "warn": Status.UP,
+    "fail": Status.DOWN,
+    "error": Status.DOWN,
+    "down": Status.DOWN,
+}
+_FAILING = (Status.DOWN, Status.OUT_OF_SERVICE)
+
+
 def health_from_response(url: str, response: requests.Response) -> Health:
-    """The remote's own status (and body as details); DOWN for an error answer."""
+    """The remote's own status, with its body as details.
+
+    An Actuator (or custom) status is kept, an IETF one translated; an error
+    answer (not 2xx or 3xx) is DOWN unless it says OUT_OF_SERVICE.
+    """
     details: dict[str, Any] = {"url": url}
     try:
         body = response.json()
     except ValueError:
         body = None
-    remote_status = body.get("status") if isinstance(body, dict) else None
+    status: Status | None = None
     if isinstance(body, dict):
         details.update((key, value) for key, value in body.items() if key != "status")
-    try:
-        status = Status(remote_status) if isinstance(remote_status, str) else None
-    except ValueError:
-        status = None
+        status = _status_of(body.get("status"))
     if not 200 <= response.status_code < 400:
         details["httpStatus"] = response.status_code
-        if status is None or status == Status.UP:
+        if status not in _FAILING:
             status = Status.DOWN
     return Health(status or Status.UP, details)
+
+
+def _status_of(value: object) -> Status | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return _IETF_STATUSES.get(value) or Status(value)
+    except ValueError:
+        return None
