@@ -32,8 +32,8 @@ def _remember_prefix(setup: BlueprintSetupState) -> None:
 
 @z_blueprint.errorhandler(ConfigurationError)
 def _configuration_error(error: ConfigurationError) -> Response:
-    # Only reachable when the configuration changed after start-up; at
-    # init_app the same error is raised to the caller.
+    # Reached with the blueprint alone, or when the configuration is replaced
+    # after start-up; init_app raises the same error to its caller instead.
     return json_error(500, "Configuration Error", str(error), request.path)
 
 
