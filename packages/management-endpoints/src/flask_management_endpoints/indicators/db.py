@@ -167,6 +167,7 @@ class _EngineProbe:
         """Start a query (or join the one in flight); call the result for the outcome."""
         with self._lock:
             pending = self._pending
+            joined = pending is not None and not pending.done()
             if pending is None or pending.done():
                 pending = self._pending = Future()
                 self._started = time.monotonic()
@@ -174,15 +175,16 @@ class _EngineProbe:
                     target=self._query, args=(pending,), name="db-health-check", daemon=True
                 ).start()
             deadline = self._started + self.timeout
-        return lambda: self._outcome(pending, deadline)
+        return lambda: self._outcome(pending, deadline, joined=joined)
 
-    def _outcome(self, pending: Future[str | None], deadline: float) -> Health:
+    def _outcome(self, pending: Future[str | None], deadline: float, *, joined: bool) -> Health:
         details: dict[str, Any] = {
             "database": product_name(self.engine),
             "validationQuery": validation_query(self.engine),
         }
         remaining = deadline - time.monotonic()
-        if remaining <= 0 and not pending.done():
+        if joined and remaining <= 0 and not pending.done():
+            # Joined a query an earlier check started, and it is stuck.
             error = f"timeout: no answer for over {self.timeout}s"
             return Health(Status.DOWN, {**details, "error": error})
         try:
