@@ -9,7 +9,7 @@ import pytest
 import requests
 from flask import Flask
 
-from flask_management_endpoints import ManagementEndpoints, z_blueprint
+from flask_management_endpoints import ConfigurationError, ManagementEndpoints, z_blueprint
 from tests.management_endpoints.apps import CallCounter, make_app
 from tests.support.fake_service import FakeService
 
@@ -215,3 +215,11 @@ def test_no_db_component_without_a_database() -> None:
     components = make_app().test_client().get("/z/health").get_json()["components"]
     assert "db" not in components
     assert {"ping", "diskSpace", "memory", "livenessState", "readinessState"} <= set(components)
+
+
+def test_unknown_configuration_key_is_named_with_a_suggestion() -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        make_app({"service_dependency": {"users": "users:8080"}})
+    assert str(raised.value) == (
+        """Z_ENDPOINTS["service_dependency"]: unknown key; did you mean 'service_dependencies'?"""
+    )

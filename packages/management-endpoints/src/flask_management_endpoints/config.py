@@ -6,6 +6,7 @@ Every mistake raises :class:`ConfigurationError` naming the key, at
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,33 @@ from flask_management_endpoints.health.status import DEFAULT_HTTP_MAPPING, DEFAU
 DEFAULT_TIMEOUT = 2.0
 #: The built-in indicators, all on by default (``db`` only with a database).
 INDICATORS = ("ping", "diskSpace", "memory", "db")
+#: Every key ``Z_ENDPOINTS`` may hold; the last four are read by ``/info``.
+KNOWN_KEYS = (
+    "service_dependencies",
+    "check_functions",
+    "version_function",
+    "groups",
+    "show_components",
+    "show_details",
+    "auth_token",
+    "authorize",
+    "status_order",
+    "http_mapping",
+    "deadline",
+    "probe_deadline",
+    "max_workers",
+    "success_ttl",
+    "failure_ttl",
+    "service_id",
+    "max_hops",
+    "handle_sigterm",
+    "drain_seconds",
+    "indicators",
+    "info",
+    "kubernetes",
+    "trace",
+    "enable_service_instance_id",
+)
 #: Component names of the availability state, which checks cannot replace.
 RESERVED_NAMES = ("livenessState", "readinessState")
 _Z = 'Z_ENDPOINTS["{}"]'
@@ -64,6 +92,7 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
     raw = app_config.get("Z_ENDPOINTS") or {}
     if not isinstance(raw, Mapping):
         raise ConfigurationError("Z_ENDPOINTS", f"expected a dict, got {type(raw).__name__}")
+    _check_keys(raw)
     timeout = _backend_timeout(app_config.get("BACKEND_TIMEOUT", DEFAULT_TIMEOUT))
     checks, check_groups = _checks(raw.get("check_functions") or {})
     dependencies = _dependencies(raw.get("service_dependencies") or {})
@@ -97,6 +126,14 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
     )
     _check_authorization_is_possible(settings)
     return settings
+
+
+def _check_keys(raw: Mapping[str, Any]) -> None:
+    for key in raw:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigurationError(_Z.format(key), f"unknown key{hint}")
 
 
 def _backend_timeout(raw: object) -> float:
