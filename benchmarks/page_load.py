@@ -17,7 +17,6 @@ spent fetching the API, and cold over warm load time.
 from __future__ import annotations
 
 import logging
-import os
 import statistics
 import sys
 import tempfile
@@ -32,24 +31,13 @@ from flask import Flask  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from flask_server_status import FlaskStatus  # noqa: E402
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS, STATIC  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.status_seed import seed_history  # noqa: E402
 
 ROUTES = 50
 DAYS = 90
 RUNS = 5
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-STATIC = ROOT / "packages" / "server-status" / "src" / "flask_server_status" / "static"
 
 MEASURE = """() => {
   const rendered = performance.getEntriesByName('status-rendered')[0];

@@ -8,7 +8,6 @@ requests and the admin API.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,13 @@ from flask import Flask, request
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from flask_server_status import FlaskStatus, get_state
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS, STATIC
 from tests.support.live_server import LiveServer
 from tests.support.status_seed import seed_history
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "packages" / "server-status" / "src" / "flask_server_status" / "static"
 AXE_SCRIPT = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ADMIN_SECRET = "browser-test-secret"
 # The zone the pages are read in unless a test says otherwise.
 READER_ZONE = "Europe/Berlin"
