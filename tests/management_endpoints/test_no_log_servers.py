@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from tests.support.fake_service import free_port
-from tests.support.gunicorn import REPO_ROOT, GunicornProcess, GunicornRunner
+from tests.support.gunicorn import REPO_ROOT, GunicornRunner
 
 APP_MODULE = """
 from flask import Flask
@@ -109,29 +109,11 @@ def wait_until_serving(base_url: str, seconds: float = 30) -> None:
             time.sleep(0.1)
 
 
-def start_gunicorn(runner: GunicornRunner, app_dir: Path) -> GunicornProcess:
-    """Start gunicorn, allowing its workers more than a second to boot.
-
-    On a busy machine the socket accepts before a worker can answer, and
-    the runner's one-second readiness request times out.
-    """
-    try:
-        return runner.start(
-            "probed_app:app",
-            workers=2,
-            worker_class="sync",
-            pythonpath=[app_dir],
-            ready_path=READY_PATH,
-        )
-    except requests.Timeout:
-        server = runner.processes[-1]
-        wait_until_serving(server.base_url)
-        return server
-
-
 @pytest.mark.gunicorn
 def test_gunicorn_drops_successful_probes(gunicorn: GunicornRunner, app_dir: Path) -> None:
-    server = start_gunicorn(gunicorn, app_dir)
+    server = gunicorn.start(
+        "probed_app:app", workers=2, pythonpath=[app_dir], ready_path=READY_PATH
+    )
     exercise(server.base_url)
     assert server.stop() == 0  # graceful: every access line is written
     lines = server.read_access_log().splitlines()

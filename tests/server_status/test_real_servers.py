@@ -24,7 +24,6 @@ from flask import Flask
 from flask_server_status import get_state, migrate
 from flask_server_status.engine import create_engine
 from tests.server_status.sample_app import create_app
-from tests.server_status.servers import start_gunicorn
 from tests.server_status.storage import outcome_totals, stored_requests
 from tests.support.gunicorn import GunicornRunner
 
@@ -107,8 +106,7 @@ def test_four_workers_migrate_once_count_every_request_and_flush_at_sigterm(
     preload: bool,
 ) -> None:
     url: str = request.getfixturevalue("sqlite_url" if database == "sqlite" else "postgres_url")
-    server = start_gunicorn(
-        gunicorn,
+    server = gunicorn.start(
         "tests.server_status.sample_app:create_app()",
         workers=4,
         worker_class=worker_class,
