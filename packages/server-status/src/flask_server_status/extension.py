@@ -9,6 +9,7 @@ from flask import Flask
 from .cli import server_status_cli
 from .config import load_settings
 from .state import EXTENSION_KEY, StatusState
+from .web import register_web
 
 
 class FlaskStatus:
@@ -59,15 +60,5 @@ class FlaskStatus:
         app.extensions[EXTENSION_KEY] = state
         state.recorder.install(app)
         app.cli.add_command(server_status_cli)
-        _register_web(app, state)
+        register_web(app, state)
         return state
-
-
-def _register_web(app: Flask, state: StatusState) -> None:
-    try:
-        from .web import register_web
-    except ModuleNotFoundError as error:
-        if error.name != f"{__package__}.web":
-            raise
-        return
-    register_web(app, state)
