@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema
 import pytest
 from flask import Flask
 
@@ -175,7 +176,6 @@ HEALTH_JSON_SCHEMA = {
 
 
 def test_health_json_follows_the_draft_structure() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
     app = make_app(
         {
             "check_functions": {
