@@ -11,6 +11,7 @@ fail, so the status page shows real data a minute after start.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import threading
 import time
@@ -25,6 +26,8 @@ from flask_server_status import FlaskStatus
 # Share of checkout requests that fail with a 500, so the status page has
 # something to report.
 CHECKOUT_FAILURE_RATE = 0.08
+# The demo's admin API token; a real app reads its secret from the environment.
+DEFAULT_ADMIN_SECRET = "demo-admin-secret"  # noqa: S105 (a demo, on loopback)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,6 +37,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         VERSION="1.4.2",
         SERVER_STATUS_PAGE_TITLE="Demo shop",
         SERVER_STATUS_FLUSH_INTERVAL_SECONDS=5,
+        SERVER_STATUS_API_ENABLED=True,
+        SERVER_STATUS_API_SECRET=os.environ.get("DEMO_ADMIN_SECRET", DEFAULT_ADMIN_SECRET),
         Z_ENDPOINTS={
             "check_functions": {"health": {"catalogue": lambda: True}},
         },
@@ -112,6 +117,13 @@ def main() -> None:
 
     app = create_app()
     stop = threading.Event()
+    secret = app.config["SERVER_STATUS_API_SECRET"]
+    print(
+        "Try the admin API, e.g. open an incident:\n"
+        f"  curl -X POST -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' "
+        f'-d \'{{"title": "Slow checkout", "status": "investigating", '
+        f'"message": "Looking into it"}}\' http://127.0.0.1:{args.port}/flask-status/incidents'
+    )
     if not args.no_traffic:
         threading.Thread(target=send_traffic, args=(app, stop), daemon=True).start()
     try:

@@ -75,7 +75,8 @@ def test_status_page_answers_while_health_reports_its_database(database_url: str
 def test_demo_app_serves_health_info_and_a_status_page_with_its_traffic(
     sqlite_url: str,
 ) -> None:
-    app = load_demo().create_app({"SERVER_STATUS_DATABASE_URI": sqlite_url})
+    demo = load_demo()
+    app = demo.create_app({"SERVER_STATUS_DATABASE_URI": sqlite_url})
     client = app.test_client()
 
     assert client.get("/z/health").status_code == 200
@@ -87,6 +88,15 @@ def test_demo_app_serves_health_info_and_a_status_page_with_its_traffic(
         client.get(path)
     client.post("/checkout")
     assert get_state(app).flush()
+
+    opened = client.post(
+        "/flask-status/incidents",
+        json={"title": "Slow checkout", "message": "Looking into it"},
+        headers={"Authorization": f"Bearer {demo.DEFAULT_ADMIN_SECRET}"},
+    )
+    assert opened.status_code == 201
+    summary = client.get("/status/api/summary?days=1").get_json()
+    assert [i["title"] for i in summary["incidents"]["active"]] == ["Slow checkout"]
 
     routes = routes_by_rule(app)
     assert routes["/products/<int:product_id>"]["name"] == "Product page"
