@@ -9,6 +9,8 @@ else a SQLite file ``server_status.db`` in the app's instance folder.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,7 +82,23 @@ def create_engine(uri: str, *, key: str) -> sa.Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    # Switching a new database file to WAL needs an exclusive lock, and SQLite
+    # answers "database is locked" at once, without its busy timeout, while
+    # another process (a sibling gunicorn worker) holds any lock on the file.
+    # Retry for as long as the busy timeout would have waited.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
