@@ -15,6 +15,17 @@ from tests.support.fake_service import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 30.0
+
+
+def _no_control_socket() -> list[str]:
+    # gunicorn >= 25 opens a control socket at one fixed path per user; servers
+    # started side by side (tests, CI next to a developer) must not share it.
+    from gunicorn.config import KNOWN_SETTINGS
+
+    known = {setting.name for setting in KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in known else []
+
+
 STOP_TIMEOUT_SECONDS = 20.0
 
 
@@ -50,6 +61,7 @@ class GunicornProcess:
             "--error-logfile", str(self.error_log),
             "--graceful-timeout", "10",
             "--pythonpath", ",".join(paths),
+            *_no_control_socket(),
             *(extra_args or []),
             app_spec,
         ]  # fmt: skip
