@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_ADMIN_PREFIX": "/flask-status",
     "SERVER_STATUS_API_ENABLED": False,
     "SERVER_STATUS_API_SECRET": None,
+    "SERVER_STATUS_API_MAX_BODY_BYTES": 64 * 1024,
     "SERVER_STATUS_PAGE_TITLE": None,
     "SERVER_STATUS_PAGE_REFRESH_SECONDS": 60,
     "SERVER_STATUS_ROUTES": None,
@@ -65,6 +66,7 @@ class Settings:
     Attributes used by the web layer: ``url_prefix`` and ``admin_prefix``
     (normalised: leading ``/``, no trailing ``/``), ``api_enabled``,
     ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed),
+    ``api_max_body_bytes`` (the largest admin request body accepted),
     ``page_title`` and ``page_refresh_seconds``, ``routes`` (``None`` or the
     rules to record and show), the incident and retention settings.
     """
@@ -76,6 +78,7 @@ class Settings:
     admin_prefix: str
     api_enabled: bool
     api_secret: str | None
+    api_max_body_bytes: int
     page_title: str
     page_refresh_seconds: int
     routes: frozenset[str] | None
@@ -241,6 +244,7 @@ def load_settings(
         admin_prefix=_prefix("SERVER_STATUS_ADMIN_PREFIX", get("SERVER_STATUS_ADMIN_PREFIX")),
         api_enabled=_bool("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED")),
         api_secret=_secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET")),
+        api_max_body_bytes=integer("SERVER_STATUS_API_MAX_BODY_BYTES", minimum=1024),
         page_title=title if title is not None else import_name,
         page_refresh_seconds=integer("SERVER_STATUS_PAGE_REFRESH_SECONDS"),
         routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),

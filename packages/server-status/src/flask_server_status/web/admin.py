@@ -62,7 +62,7 @@ def route_dict(row: Any) -> dict[str, Any]:
     }
 
 
-def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
+def admin_blueprint(state: StatusState) -> Blueprint:
     """The blueprint of the admin API at ``SERVER_STATUS_ADMIN_PREFIX``."""
     settings = state.settings
     blueprint = Blueprint("server_status_admin", __name__, url_prefix=settings.admin_prefix)
@@ -81,7 +81,7 @@ def admin_blueprint(state: StatusState, *, max_body_bytes: int) -> Blueprint:
             raise ApiError(401, reason, AUTHENTICATE)
 
     def fields(**options: Any) -> Fields:
-        return Fields(read_json_object(max_body_bytes), **options)
+        return Fields(read_json_object(settings.api_max_body_bytes), **options)
 
     # --- routes ---------------------------------------------------------------------
 
