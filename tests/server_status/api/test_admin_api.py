@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_server_status import ConfigError, get_state, models, reports
+from flask_server_status import ConfigError, FlaskStatus, get_state, models, reports
 from flask_server_status.web import admin as admin_module
 from tests.server_status.api.contract import AUTH, SECRET, ContractClient
 
@@ -89,11 +89,26 @@ def test_token_is_compared_in_constant_time(
     assert calls == [(SECRET.encode(), SECRET.encode()), (b"nope", SECRET.encode())]
 
 
-def test_enabled_without_secret_refuses_everything(make_app: Callable[..., Flask]) -> None:
-    api = ContractClient(make_app(API_ENABLED=True).test_client())
-    response = api.admin("get", f"{A}/incidents")
-    assert response.status_code == 401
-    assert "SERVER_STATUS_API_SECRET" in _json(response)["error"]["reason"]
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"API_ENABLED": True},
+        {"SERVER_STATUS_API_ENABLED": "true", "SERVER_STATUS_API_SECRET": ""},
+        {"API_ENABLED": True, "API_SECRET": "Bearer "},
+        {"SERVER_STATUS_API_ENABLED": True, "API_SECRET": None},
+    ],
+)
+def test_enabling_the_api_without_a_secret_is_refused_at_init_app(
+    config: dict[str, object],
+) -> None:
+    app = Flask(__name__)
+    app.config.update(config)
+    with pytest.raises(ConfigError) as raised:
+        FlaskStatus().init_app(app)
+    assert raised.value.key == "SERVER_STATUS_API_SECRET"
+    assert "(alias API_SECRET)" in str(raised.value)
+    assert "server_status" not in app.extensions  # the app is left as it was
+    assert not app.blueprints
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,8 @@ class Settings:
 
     Attributes used by the web layer: ``url_prefix`` and ``admin_prefix``
     (normalised: leading ``/``, no trailing ``/``), ``api_enabled``,
-    ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed),
+    ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed;
+    never ``None`` when ``api_enabled``),
     ``api_max_body_bytes`` (the largest admin request body accepted),
     ``page_title`` and ``page_refresh_seconds``, ``routes`` (``None`` or the
     rules to record and show), the incident and retention settings.
@@ -166,10 +167,11 @@ def _secret(key: str, value: Any) -> str | None:
     secret = _optional_str(key, value)
     if secret is None:
         return None
-    secret = secret.strip()
-    if secret[:7].lower() == "bearer ":
-        secret = secret[7:].strip()
-    return secret or None
+    scheme, _, token = secret.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        # "Bearer <token>", or a bare "Bearer" with the token forgotten.
+        return token.strip() or None
+    return secret.strip() or None
 
 
 def _rules(key: str, value: Any) -> frozenset[str] | None:
@@ -232,6 +234,15 @@ def load_settings(
             "SERVER_STATUS_RETENTION_DAY_DAYS",
             f"must be at least 90 (the longest uptime window), got {retention_day_days}",
         )
+    api_enabled = _bool("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED"))
+    api_secret = _secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET"))
+    if api_enabled and api_secret is None:
+        # Without a token every admin request would answer 401: refuse to start.
+        raise ConfigError(
+            "SERVER_STATUS_API_SECRET",
+            "the admin API is enabled (SERVER_STATUS_API_ENABLED / API_ENABLED) but no "
+            "bearer token is set: set SERVER_STATUS_API_SECRET (alias API_SECRET)",
+        )
     settings = Settings(
         database_uri=_database_uri("SERVER_STATUS_DATABASE_URI", get("SERVER_STATUS_DATABASE_URI")),
         sqlalchemy_bind=_optional_str(
@@ -242,8 +253,8 @@ def load_settings(
             prefix_key, url_prefix if url_prefix is not None else get("SERVER_STATUS_URL_PREFIX")
         ),
         admin_prefix=_prefix("SERVER_STATUS_ADMIN_PREFIX", get("SERVER_STATUS_ADMIN_PREFIX")),
-        api_enabled=_bool("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED")),
-        api_secret=_secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET")),
+        api_enabled=api_enabled,
+        api_secret=api_secret,
         api_max_body_bytes=integer("SERVER_STATUS_API_MAX_BODY_BYTES", minimum=1024),
         page_title=title if title is not None else import_name,
         page_refresh_seconds=integer("SERVER_STATUS_PAGE_REFRESH_SECONDS"),
