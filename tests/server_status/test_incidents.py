@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_server_status import get_state
-from flask_server_status.models import incident_updates, incidents, routes
-from flask_server_status.store import utcnow
+from flask_server_status.models import (
+    incident_updates,
+    incidents,
+    maintenance,
+    maintenance_routes,
+    routes,
+)
+from flask_server_status.store import bucket_start, utcnow
 from tests.server_status.processes import run_together
 from tests.server_status.storage import outcome_totals
 
@@ -117,6 +123,81 @@ def test_a_quiet_period_resolves_the_incident_and_new_failures_open_another(
     first, second = automatic_incidents(state.engine)
     assert first["id"] == resolved["id"]
     assert second["resolved_at"] is None
+
+
+def add_maintenance(
+    app: Flask, starts_at: datetime, ends_at: datetime, rules: Sequence[str] = ()
+) -> None:
+    """A maintenance window over ``rules`` (none: the whole service)."""
+    state = get_state(app)
+    assert state.flush()  # registers the app's routes
+    with state.engine.begin() as connection:
+        window_id = connection.execute(
+            sa.insert(maintenance)
+            .values(title="Upgrade", starts_at=starts_at, ends_at=ends_at, created_at=utcnow())
+            .returning(maintenance.c.id)
+        ).scalar_one()
+        for rule in rules:
+            route_id = connection.execute(
+                sa.select(routes.c.id).where(routes.c.rule == rule)
+            ).scalar_one()
+            connection.execute(
+                sa.insert(maintenance_routes).values(maintenance_id=window_id, route_id=route_id)
+            )
+
+
+def fail_both(app: Flask) -> None:
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/boom")
+        client.get("/fail")
+
+
+def test_no_incident_opens_for_a_route_in_maintenance(make_app: Callable[..., Flask]) -> None:
+    app = make_app(**SETTINGS)
+    now = utcnow()
+    add_maintenance(app, now - timedelta(hours=1), now + timedelta(hours=1), ["/boom"])
+    fail_both(app)
+    state = get_state(app)
+    assert state.flush()
+    assert [i["rule"] for i in automatic_incidents(state.engine)] == ["/fail"]
+
+
+def test_no_incident_opens_while_the_whole_service_is_in_maintenance(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(**SETTINGS)
+    now = utcnow()
+    add_maintenance(app, now - timedelta(hours=2), now - timedelta(hours=1))  # over
+    add_maintenance(app, now - timedelta(hours=1), now + timedelta(hours=1))
+    add_maintenance(app, now + timedelta(hours=1), now + timedelta(hours=2))  # not yet
+    fail_both(app)
+    state = get_state(app)
+    assert state.flush()
+    assert automatic_incidents(state.engine) == []
+    assert outcome_totals(state.engine)["/boom"] == {"requests": 3, "failures": 3}
+
+
+def test_failures_during_a_finished_window_do_not_count_afterwards(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(**SETTINGS)
+    ends_at = bucket_start(utcnow(), "minute") + timedelta(minutes=2)
+    add_maintenance(app, ends_at - timedelta(hours=1), ends_at, ["/boom"])
+    fail_both(app)  # within the window
+    state = get_state(app)
+    assert state.flush(now=ends_at + timedelta(seconds=30))  # flushed after it ended
+    assert [i["rule"] for i in automatic_incidents(state.engine)] == ["/fail"]
+
+
+def test_failures_after_a_window_ended_open_an_incident(make_app: Callable[..., Flask]) -> None:
+    app = make_app(**SETTINGS)
+    ends_at = bucket_start(utcnow(), "minute")
+    add_maintenance(app, ends_at - timedelta(hours=1), ends_at)
+    fail_both(app)  # from this minute on: after the window
+    state = get_state(app)
+    assert state.flush()
+    assert [i["rule"] for i in automatic_incidents(state.engine)] == ["/boom", "/fail"]
 
 
 def test_processes_flushing_at_once_open_a_single_incident(

@@ -13,6 +13,12 @@ Every flush with failures for a route moves the open incident's
 ``last_failure_at`` forward and stores the type and message of the last
 unhandled exception seen for the route (admin views only).
 
+Maintenance: while a maintenance window covering the route (a window without
+routes covers the whole service) is in progress, no automatic incident opens
+for it, and once the window is over, failures from before its end do not
+count towards the threshold. An incident already open when the window started
+stays open and is resolved by the quiet period as usual.
+
 Resolve: an open automatic incident whose ``last_failure_at`` is older than
 ``SERVER_STATUS_INCIDENT_QUIET_SECONDS`` is resolved with a closing update.
 """
@@ -27,7 +33,14 @@ import sqlalchemy as sa
 
 from .aggregate import ErrorInfo
 from .config import Settings
-from .models import OPEN_AUTOMATIC_INCIDENT_WHERE, incident_updates, incidents, minute_buckets
+from .models import (
+    OPEN_AUTOMATIC_INCIDENT_WHERE,
+    incident_updates,
+    incidents,
+    maintenance,
+    maintenance_routes,
+    minute_buckets,
+)
 from .store import dialect_insert
 
 
@@ -80,12 +93,35 @@ def _over_threshold(
     since = now.replace(second=0, microsecond=0) - timedelta(
         seconds=settings.incident_window_seconds
     )
+    maintenance_end = _last_maintenance_end(connection, route_id, since, now)
+    if maintenance_end is not None:
+        if maintenance_end > now:
+            return False  # in maintenance: failures are expected
+        # Failures during the window are not held against the route afterwards.
+        since = max(since, maintenance_end)
     total = connection.execute(
         sa.select(sa.func.coalesce(sa.func.sum(minute_buckets.c.failures), 0)).where(
             minute_buckets.c.route_id == route_id, minute_buckets.c.bucket_start >= since
         )
     ).scalar_one()
     return int(total) >= settings.incident_failure_threshold
+
+
+def _last_maintenance_end(
+    connection: sa.Connection, route_id: int, since: datetime, now: datetime
+) -> datetime | None:
+    """The latest end of a window covering the route that started by ``now`` and
+    ends after ``since`` (``None`` when there is none)."""
+    linked = sa.exists().where(maintenance_routes.c.maintenance_id == maintenance.c.id)
+    covers_route = linked.where(maintenance_routes.c.route_id == route_id)
+    end: datetime | None = connection.execute(
+        sa.select(sa.func.max(maintenance.c.ends_at)).where(
+            maintenance.c.starts_at <= now,
+            maintenance.c.ends_at > since,
+            sa.or_(~linked, covers_route),
+        )
+    ).scalar()
+    return end
 
 
 def _open(
