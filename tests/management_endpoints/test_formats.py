@@ -1,4 +1,4 @@
-"""Media types, Cache-Control, JSON 404s and discovery (acceptance 2, 10)."""
+"""Media types, Cache-Control, JSON 404s and 405s, and discovery (acceptance 2, 10)."""
 
 from __future__ import annotations
 
@@ -198,3 +198,51 @@ def test_head_answers_like_get_without_a_body() -> None:
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_data() == b""
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/z/health"),
+        ("PUT", "/z/health/liveness"),
+        ("DELETE", "/z"),
+        ("PATCH", "/z/health/db"),
+        ("PROPFIND", "/z/info"),
+        ("POST", "/z/version"),
+    ],
+)
+def test_other_methods_are_json_405s_with_allow(method: str, path: str) -> None:
+    response = make_app().test_client().open(path, method=method)
+    assert response.status_code == 405
+    assert response.is_json
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    body = response.get_json()
+    assert (body["status"], body["error"], body["path"]) == (405, "Method Not Allowed", path)
+    assert body["message"] == f"{method} is not allowed here; use GET, HEAD, OPTIONS"
+
+
+def test_other_method_on_an_unknown_management_path_is_a_json_404() -> None:
+    response = make_app().test_client().post("/z/nothing")
+    assert (response.status_code, response.is_json) == (404, True)
+
+
+def test_the_apps_own_405_handler_still_serves_its_routes() -> None:
+    app = make_app(prefix="/admin")
+
+    @app.errorhandler(405)
+    def app_405(error: Exception) -> tuple[str, int]:
+        return "the app's own 405", 405
+
+    @app.post("/jobs")
+    def start_job() -> str:
+        return "started"
+
+    @app.post("/admin/jobs")
+    def start_admin_job() -> str:
+        return "started here too"
+
+    client = app.test_client()
+    assert client.post("/").get_data(as_text=True) == "the app's own 405"
+    assert client.get("/jobs").get_data(as_text=True) == "the app's own 405"
+    assert client.post("/admin/jobs").get_data(as_text=True) == "started here too"
+    assert client.post("/admin/health").is_json

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, request, url_for
+from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from flask_management_endpoints.errors import ConfigurationError
 from flask_management_endpoints.info import collect_info
-from flask_management_endpoints.responses import NO_STORE, json_error, json_response, not_found
+from flask_management_endpoints.responses import (
+    NO_STORE,
+    json_error,
+    json_response,
+    method_not_allowed,
+    not_found,
+)
 from flask_management_endpoints.state import DEFAULT_PREFIX, state_of
 from flask_management_endpoints.version import read_version
 
@@ -35,6 +42,31 @@ def _configuration_error(error: ConfigurationError) -> Response:
     # Reached with the blueprint alone, or when the configuration is replaced
     # after start-up; init_app raises the same error to its caller instead.
     return json_error(500, "Configuration Error", str(error), request.path)
+
+
+@z_blueprint.before_app_request
+def _method_not_allowed() -> Response | None:
+    """A JSON 405 (with ``Allow``) for another method on a management path.
+
+    Routing failed before any blueprint was chosen, so a blueprint error
+    handler is never asked; this hook runs before Flask raises the routing
+    error and leaves every other path to the app's own error handlers.
+    """
+    error = request.routing_exception
+    if not isinstance(error, MethodNotAllowed):
+        return None
+    # Which endpoint would a GET reach? Only ours answer here.
+    adapter = current_app.create_url_adapter(request)
+    assert adapter is not None  # a request is being served
+    try:
+        rule, _ = adapter.match(method="GET", return_rule=True)
+    except HTTPException:  # no GET either, or a redirect: not a path of ours
+        return None
+    if current_app.blueprints.get(rule.endpoint.rpartition(".")[0]) is not z_blueprint:
+        return None
+    if rule.endpoint.endswith(".unknown"):
+        return not_found(f"no management endpoint at {request.path!r}", request.path)
+    return method_not_allowed(request.method, sorted(error.valid_methods or ()), request.path)
 
 
 @z_blueprint.get("", strict_slashes=False)

@@ -29,3 +29,10 @@ def json_error(status: int, error: str, message: str, path: str) -> Response:
 
 def not_found(message: str, path: str) -> Response:
     return json_error(404, "Not Found", message, path)
+
+
+def method_not_allowed(method: str, allowed: list[str], path: str) -> Response:
+    message = f"{method} is not allowed here; use {', '.join(allowed)}"
+    response = json_error(405, "Method Not Allowed", message, path)
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
