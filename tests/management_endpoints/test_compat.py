@@ -223,3 +223,23 @@ def test_unknown_configuration_key_is_named_with_a_suggestion() -> None:
     assert str(raised.value) == (
         """Z_ENDPOINTS["service_dependency"]: unknown key; did you mean 'service_dependencies'?"""
     )
+
+
+def test_one_version_for_version_info_and_health_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VERSION", raising=False)
+    answers: list[object] = [(b"7.0.1", 200)]
+    app = make_app({"version_function": lambda: answers[0]}, VERSION="6.9.0")
+    client = app.test_client()
+
+    def versions() -> tuple[str, object, object]:
+        health = client.get("/z/health", headers={"Accept": "application/health+json"})
+        return (
+            client.get("/z/version").get_data(as_text=True),
+            client.get("/z/info").get_json()["app"].get("version"),
+            health.get_json().get("releaseId"),
+        )
+
+    assert versions() == ("7.0.1", "7.0.1", "7.0.1")
+    # A failing version_function: /version says so, the others fall back to VERSION.
+    answers[0] = ("build file missing", 503)
+    assert versions() == ("build file missing", "6.9.0", "6.9.0")

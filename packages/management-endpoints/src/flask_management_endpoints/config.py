@@ -67,7 +67,6 @@ class Settings:
     dependencies: Mapping[str, str] = field(default_factory=dict)
     checks: Mapping[str, Contributor] = field(default_factory=dict)
     check_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    version_function: Callable[[], Any] | None = None
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     status_order: tuple[str, ...] = DEFAULT_ORDER
     http_mapping: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_HTTP_MAPPING))
@@ -96,11 +95,11 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
     timeout = _backend_timeout(app_config.get("BACKEND_TIMEOUT", DEFAULT_TIMEOUT))
     checks, check_groups = _checks(raw.get("check_functions") or {})
     dependencies = _dependencies(raw.get("service_dependencies") or {})
+    _optional_callable(raw, "version_function")  # read by version.py on each call
     settings = Settings(
         dependencies=dependencies,
         checks=checks,
         check_groups=check_groups,
-        version_function=_optional_callable(raw, "version_function"),
         evaluation=EvaluationSettings(
             max_workers=_positive_int(raw, "max_workers", 16),
             timeout=timeout,

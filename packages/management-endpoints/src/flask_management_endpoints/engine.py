@@ -44,7 +44,7 @@ from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.registry import Registry, Target
 from flask_management_endpoints.health.status import HttpStatusMapper, Status, StatusAggregator
 from flask_management_endpoints.responses import body_response, not_found
-from flask_management_endpoints.version import UNKNOWN_VERSION, read_version
+from flask_management_endpoints.version import app_version
 
 
 class HealthEngine:
@@ -161,7 +161,7 @@ class HealthEngine:
                 details=details,
                 http_status=self.mapper.status_code,
                 service_id=self.service_id,
-                release_id=self.release_id(),
+                release_id=app_version(self.app_config),
             )
             body = dumps(document)
         elif components or target.groups:
@@ -198,13 +198,6 @@ class HealthEngine:
         if body is None:
             body = self._terse.setdefault(status, dumps({"status": status}))
         return body
-
-    def release_id(self) -> str | None:
-        try:
-            text, status = read_version(self.settings.version_function, self.app_config)
-        except Exception:  # the version is optional in a health answer
-            return None
-        return text if status < 400 and text != UNKNOWN_VERSION else None
 
     def _skip(self, chain: tuple[str, ...]) -> Health | None:
         """What remote checks answer instead of being called, when the chain says stop."""

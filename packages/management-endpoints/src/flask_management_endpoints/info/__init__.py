@@ -6,7 +6,6 @@ sections) and :data:`MASK`.
 """
 
 from flask_management_endpoints.info.collector import (
-    app_version,
     collect_info,
     register_contributor,
     validate_config,
@@ -17,7 +16,6 @@ from flask_management_endpoints.info.options import InfoContributor
 __all__ = [
     "MASK",
     "InfoContributor",
-    "app_version",
     "collect_info",
     "register_contributor",
     "validate_config",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from flask_management_endpoints.info.masking import mask_secrets
 from flask_management_endpoints.info.options import InfoContributor, InfoOptions, parse_options
 from flask_management_endpoints.info.runtime import os_info, process_info, python_info
 from flask_management_endpoints.info.trace import trace_attributes
+from flask_management_endpoints.version import app_version
 
 logger = logging.getLogger(__name__)
 
@@ -50,29 +50,6 @@ def register_contributor(app: Flask, name: str, contributor: InfoContributor) ->
     app.extensions.setdefault(_REGISTRY_KEY, {})[name] = contributor
 
 
-def app_version(app: Flask) -> str | None:
-    """The app's version: ``version_function``, else ``VERSION`` in the config or environment.
-
-    Read on each call, never at import, so a ``VERSION`` set late is seen.
-    """
-    z_endpoints = app.config.get("Z_ENDPOINTS") or {}
-    version_function = z_endpoints.get("version_function")
-    if callable(version_function):
-        try:
-            value = version_function()
-        except Exception:
-            # /info must answer; /version reports the failure itself.
-            logger.warning("version_function failed", exc_info=True)
-            value = None
-        # The seed's contract: a string, or a (string, status) tuple.
-        if isinstance(value, tuple) and value:
-            value = value[0]
-        if isinstance(value, str) and value:
-            return value
-    configured = app.config.get("VERSION") or os.environ.get("VERSION")
-    return str(configured) if configured else None
-
-
 def collect_info(app: Flask) -> dict[str, Any]:
     """The ``/info`` document of ``app``: every enabled contributor, secrets masked.
 
@@ -88,7 +65,7 @@ def collect_info(app: Flask) -> dict[str, Any]:
     """
     options = validate_config(app)
     root = Path(app.root_path)
-    version = app_version(app)
+    version = app_version(app.config)
     facts: dict[str, Any] | None = None
 
     def k8s_facts() -> dict[str, Any]:
