@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from flask_server_status import get_state
 from flask_server_status.web import public
 from tests.server_status.api.contract import ContractClient
 
@@ -114,3 +115,51 @@ def test_two_apps_keep_separate_status(make_app: Callable[..., Flask]) -> None:
     assert second.test_client().get("/flask-status/incidents").status_code == 404
     authorised = {"Authorization": "Bearer one"}
     assert first.test_client().get("/flask-status/incidents", headers=authorised).status_code == 200
+
+
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:"
+)
+
+
+def test_page_has_a_content_security_policy_and_no_answer_is_sniffed(
+    bundle: Path, status_app: Flask
+) -> None:
+    api = ContractClient(status_app.test_client())
+    host = status_app.test_client().get("/")  # the host app's own answers are left alone
+    assert "X-Content-Type-Options" not in host.headers
+    assert "Content-Security-Policy" not in host.headers
+    assert get_state(status_app).flush()
+    route_id = api.get("/status/api/routes").get_json()["routes"][0]["id"]
+
+    page = api.get("/status/")
+    assert page.headers["Content-Security-Policy"] == PAGE_POLICY
+    answers = {
+        "page": page,
+        "style sheet": api.get("/status/static/status.css"),
+        "summary": api.get("/status/api/summary"),
+        "route": api.get(f"/status/api/routes/{route_id}"),
+        "incidents": api.get("/status/api/incidents"),
+        "openapi": api.get("/status/api/openapi.json"),
+        "api error": api.get("/status/api/summary?days=0"),
+        "unknown api path": api.get("/status/api/nope"),
+        "feed": api.get("/status/feed.atom"),
+        "status badge": api.get("/status/badge.svg"),
+        "uptime badge": api.get(f"/status/badges/{route_id}/uptime.svg"),
+        "admin": api.admin("get", "/flask-status/incidents"),
+        "admin refusal": api.open("get", "/flask-status/incidents"),
+    }
+    assert {
+        name: answer.headers.get("X-Content-Type-Options") for name, answer in answers.items()
+    } == dict.fromkeys(answers, "nosniff")
+    assert "Content-Security-Policy" not in answers["summary"].headers
+
+
+def test_the_missing_bundle_notice_is_not_sniffed_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: ContractClient
+) -> None:
+    monkeypatch.setattr(public, "STATIC_FOLDER", tmp_path)
+    response = api.get("/status/")
+    assert response.status_code == 503
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -21,6 +21,7 @@ from ..routes import UnknownRouteError
 from ..state import StatusState
 from . import manage
 from .errors import ApiError, install_error_handlers, json_response
+from .headers import no_sniff
 from .resources import add_not_found, add_resource
 from .validation import Fields, existing_id, read_json_object
 
@@ -68,6 +69,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     settings = state.settings
     blueprint = Blueprint("server_status_admin", __name__, url_prefix=settings.admin_prefix)
     install_error_handlers(blueprint)
+    blueprint.after_request(no_sniff)
 
     @blueprint.before_request
     def authenticate() -> None:

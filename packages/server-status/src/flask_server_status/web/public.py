@@ -18,6 +18,7 @@ from ..state import StatusState
 from .badges import status_badge, uptime_badge
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
+from .headers import PAGE_POLICY, no_sniff
 from .openapi import document_for
 from .resources import add_not_found, add_resource
 from .validation import choice_arg, existing_id, positive_int_arg
@@ -61,12 +62,14 @@ def public_blueprint(state: StatusState) -> Blueprint:
     )
     install_error_handlers(blueprint)
     blueprint.after_request(_any_origin)
+    blueprint.after_request(no_sniff)
 
     def page() -> ResponseReturnValue:
         if not (STATIC_FOLDER / PAGE_FILE).is_file():
             return Response(MISSING_BUNDLE, status=503, mimetype="text/plain")
         response = send_from_directory(STATIC_FOLDER, PAGE_FILE, max_age=0)
         response.headers["Cache-Control"] = "no-cache"
+        response.headers["Content-Security-Policy"] = PAGE_POLICY
         return response
 
     def summary() -> ResponseReturnValue:
