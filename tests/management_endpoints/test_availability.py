@@ -90,7 +90,7 @@ from flask_management_endpoints import ManagementEndpoints, availability
 
 app = Flask("drain")
 app.config["Z_ENDPOINTS"] = {
-    "handle_sigterm": True,
+    "handle_sigterm": {handle_sigterm},
     "drain_seconds": 2.0,
     "indicators": {"diskSpace": False, "memory": False},
 }
@@ -109,13 +109,34 @@ def slow():
 """
 
 
+# With --preload the app is loaded in the master and each worker installs
+# its own signal handlers after the fork, so the drain is installed per worker.
+PRELOAD_CONFIG = """
+from flask_management_endpoints import drain_on_sigterm
+
+def post_worker_init(worker):
+    drain_on_sigterm(worker.wsgi)
+"""
+
+
 @pytest.mark.gunicorn
+@pytest.mark.parametrize("preload", [False, True], ids=["handle_sigterm", "preload"])
 def test_gunicorn_sigterm_drains_with_readiness_503_while_requests_finish(
-    gunicorn: GunicornRunner, tmp_path: Path
+    gunicorn: GunicornRunner, tmp_path: Path, preload: bool
 ) -> None:
-    (tmp_path / "drain_app.py").write_text(textwrap.dedent(APP_MODULE))
+    module = APP_MODULE.replace("{handle_sigterm}", str(not preload))
+    (tmp_path / "drain_app.py").write_text(textwrap.dedent(module))
+    extra_args: list[str] = []
+    if preload:
+        (tmp_path / "gunicorn_conf.py").write_text(PRELOAD_CONFIG)
+        extra_args = ["--preload", "--config", str(tmp_path / "gunicorn_conf.py")]
     server = gunicorn.start(
-        "drain_app:app", workers=1, worker_class="gthread", threads=4, pythonpath=[tmp_path]
+        "drain_app:app",
+        workers=1,
+        worker_class="gthread",
+        threads=4,
+        pythonpath=[tmp_path],
+        extra_args=extra_args,
     )
     base = server.base_url
     probe = {"Accept": "*/*", "User-Agent": "kube-probe/1.30"}
