@@ -13,6 +13,8 @@ from typing import Any
 # A hanging request is released at teardown at the latest, so no test can
 # leave a thread behind for longer than this.
 HANG_LIMIT_SECONDS = 60.0
+# How often the server loop looks for shutdown: tests stop many services each.
+SHUTDOWN_POLL_SECONDS = 0.05
 
 
 @dataclass
@@ -109,7 +111,10 @@ class FakeService:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-service", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="fake-service",
+            daemon=True,
         )
         self._thread.start()
 
