@@ -164,7 +164,7 @@ def dependency_check(
             return Health.down(url=url, error=f"{type(error).__name__}: {error}")
         return health_from_response(url, response)
 
-    return Check(check, remote=True, name=name)
+    return Check(check, remote=True, name=name, details={"url": url})
 
 
 # The IETF health check format's status words (a service may answer in it).

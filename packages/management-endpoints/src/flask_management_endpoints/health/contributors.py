@@ -8,7 +8,7 @@ composite too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_management_endpoints.errors import ConfigurationError, subkey
 from flask_management_endpoints.health.health import Health
@@ -23,14 +23,17 @@ class Check:
     ``in_process`` marks a cheap check without I/O (availability state,
     ping): it runs in the request thread, uncached. ``remote`` marks a call
     to another service, skipped when the dependency chain is too long.
-    ``name`` is for log messages. Checks compare by identity; the evaluator
-    caches results per check.
+    ``name`` is for log messages. ``details`` are facts about the check
+    itself (a dependency's URL) that its answer carries, and that are shown
+    also when it does not answer in time. Checks compare by identity; the
+    evaluator caches results per check.
     """
 
     function: CheckFunction
     in_process: bool = False
     remote: bool = False
     name: str = ""
+    details: Mapping[str, object] = field(default_factory=dict)
 
     def run(self) -> Health:
         """Run the function; a raised error becomes DOWN with its type and message."""

@@ -164,7 +164,7 @@ class Evaluator:
         except FutureTimeout:
             waited = time.monotonic() - started
             error = timeout_message(min(waited, self.settings.timeout))
-            return Outcome(Health.down(error=error), waited, time.time())
+            return Outcome(Health.down(**contributor.details, error=error), waited, time.time())
 
     def _begin(self, check: Check) -> _Started:
         slot = self._slot(check)
