@@ -181,15 +181,21 @@ def resolve_quiet_incidents(connection: sa.Connection, now: datetime, settings: 
         .scalars()
         .all()
     )
-    quiet = _duration(settings.incident_quiet_seconds)
-    for incident_id in sorted(resolved):
+    if resolved:
+        message = (
+            f"Resolved automatically: no failures for {_duration(settings.incident_quiet_seconds)}."
+        )
         connection.execute(
-            sa.insert(incident_updates).values(
-                incident_id=incident_id,
-                status="resolved",
-                message=f"Resolved automatically: no failures for {quiet}.",
-                created_at=now,
-            )
+            sa.insert(incident_updates),
+            [
+                {
+                    "incident_id": incident_id,
+                    "status": "resolved",
+                    "message": message,
+                    "created_at": now,
+                }
+                for incident_id in sorted(resolved)
+            ],
         )
     return len(resolved)
 

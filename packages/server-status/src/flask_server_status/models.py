@@ -147,19 +147,19 @@ incidents = sa.Table(
     sa.Index("ix_server_status_incidents_started_at", "started_at"),
 )
 
+#: An automatic incident that is still open (also the ``ON CONFLICT`` target's WHERE).
+OPEN_AUTOMATIC_INCIDENT_WHERE = sa.and_(
+    incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)
+)
+
 #: At most one open automatic incident per route, enforced by the database so
 #: several processes flushing at once cannot open two.
 open_automatic_incident_index = sa.Index(
     "uq_server_status_incidents_open_route",
     incidents.c.route_id,
     unique=True,
-    sqlite_where=sa.and_(incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)),
-    postgresql_where=sa.and_(incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)),
-)
-
-#: The WHERE clause of :data:`open_automatic_incident_index`, for ``ON CONFLICT``.
-OPEN_AUTOMATIC_INCIDENT_WHERE = sa.and_(
-    incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)
+    sqlite_where=OPEN_AUTOMATIC_INCIDENT_WHERE,
+    postgresql_where=OPEN_AUTOMATIC_INCIDENT_WHERE,
 )
 
 incident_updates = sa.Table(
@@ -178,21 +178,30 @@ incident_updates = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
-incident_routes = sa.Table(
-    "server_status_incident_routes",
-    metadata,
-    sa.Column(
-        "incident_id",
-        sa.Integer,
-        sa.ForeignKey("server_status_incidents.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "route_id",
-        sa.Integer,
-        sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+
+def _link_table(name: str, owner_column: str, owner_table: str) -> sa.Table:
+    """A table linking rows of ``owner_table`` to the routes they cover."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            owner_column,
+            sa.Integer,
+            sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "route_id",
+            sa.Integer,
+            sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+    )
+
+
+#: Routes of manual incidents (automatic ones name theirs in ``route_id``).
+incident_routes = _link_table(
+    "server_status_incident_routes", "incident_id", "server_status_incidents"
 )
 
 maintenance = sa.Table(
@@ -207,19 +216,7 @@ maintenance = sa.Table(
     sa.Index("ix_server_status_maintenance_window", "starts_at", "ends_at"),
 )
 
-maintenance_routes = sa.Table(
-    "server_status_maintenance_routes",
-    metadata,
-    sa.Column(
-        "maintenance_id",
-        sa.Integer,
-        sa.ForeignKey("server_status_maintenance.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "route_id",
-        sa.Integer,
-        sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+#: Routes a maintenance window covers (none: the whole service).
+maintenance_routes = _link_table(
+    "server_status_maintenance_routes", "maintenance_id", "server_status_maintenance"
 )

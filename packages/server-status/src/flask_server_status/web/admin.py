@@ -50,6 +50,16 @@ def _admin(payload: object, status: int = 200) -> Response:
     return response
 
 
+def _latest(conn: sa.Connection, table: sa.Table, column: str) -> list[sa.RowMapping]:
+    """At most ``LIST_LIMIT`` rows of ``table``, the latest ``column`` first."""
+    query = (
+        sa.select(table)
+        .order_by(table.c[column].desc(), table.c.id.desc())
+        .limit(reports.LIST_LIMIT)
+    )
+    return list(conn.execute(query).mappings())
+
+
 def route_dict(row: Any) -> dict[str, Any]:
     """A route row as the admin API shows it."""
     return {
@@ -137,15 +147,8 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         return response
 
     def list_incidents() -> ResponseReturnValue:
-        table = models.incidents
         with state.engine.connect() as conn:
-            rows = list(
-                conn.execute(
-                    sa.select(table)
-                    .order_by(table.c.started_at.desc(), table.c.id.desc())
-                    .limit(reports.LIST_LIMIT)
-                ).mappings()
-            )
+            rows = _latest(conn, models.incidents, "started_at")
             return _admin({"incidents": reports.incident_dicts(conn, rows, admin=True)})
 
     def create_incident() -> ResponseReturnValue:
@@ -215,16 +218,9 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         return response
 
     def list_maintenance() -> ResponseReturnValue:
-        table = models.maintenance
         now = reports.utcnow()
         with state.engine.connect() as conn:
-            rows = list(
-                conn.execute(
-                    sa.select(table)
-                    .order_by(table.c.starts_at.desc(), table.c.id.desc())
-                    .limit(reports.LIST_LIMIT)
-                ).mappings()
-            )
+            rows = _latest(conn, models.maintenance, "starts_at")
             return _admin({"maintenance": reports.maintenance_dicts(conn, rows, now)})
 
     def create_maintenance() -> ResponseReturnValue:

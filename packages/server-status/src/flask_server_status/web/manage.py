@@ -44,13 +44,16 @@ def _replace_links(
         )
 
 
+def _row(conn: Connection, table: sa.Table, row_id: int, kind: str) -> RowMapping:
+    row = conn.execute(sa.select(table).where(table.c.id == row_id)).mappings().first()
+    if row is None:
+        raise ApiError(404, f"no {kind} with id {row_id}")
+    return row
+
+
 def incident_row(conn: Connection, incident_id: int) -> RowMapping:
     """The incident row, or 404."""
-    table = models.incidents
-    row = conn.execute(sa.select(table).where(table.c.id == incident_id)).mappings().first()
-    if row is None:
-        raise ApiError(404, f"no incident with id {incident_id}")
-    return row
+    return _row(conn, models.incidents, incident_id, "incident")
 
 
 def create_incident(
@@ -137,11 +140,7 @@ def add_incident_update(
 
 def maintenance_row(conn: Connection, maintenance_id: int) -> RowMapping:
     """The maintenance row, or 404."""
-    table = models.maintenance
-    row = conn.execute(sa.select(table).where(table.c.id == maintenance_id)).mappings().first()
-    if row is None:
-        raise ApiError(404, f"no maintenance window with id {maintenance_id}")
-    return row
+    return _row(conn, models.maintenance, maintenance_id, "maintenance window")
 
 
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:
