@@ -8,6 +8,7 @@ dependencies in packages/*/pyproject.toml.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,8 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON_VARIANTS = ["3.11", "3.12", "3.13"]
 # Where the browser tests and the demo find Debian's Chromium.
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+RATIO = re.compile(r"\bratio\b")
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "frontend", "tests"]
@@ -66,13 +69,19 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
+def build_frontend(session: nox.Session, *, run_tests: bool) -> None:
+    session.chdir(FRONTEND)
+    session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    if run_tests:
+        session.run("npm", "test", external=True)
+    session.run("npm", "run", "build", external=True)
+    session.chdir(ROOT)
+
+
 @nox.session(python=False)
 def frontend(session: nox.Session) -> None:
     """Install the frontend with npm ci, run its node tests and build the bundle."""
-    session.chdir(FRONTEND)
-    session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
-    session.run("npm", "test", external=True)
-    session.run("npm", "run", "build", external=True)
+    build_frontend(session, run_tests=True)
 
 
 @nox.session
@@ -98,22 +107,21 @@ def browser(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every script in benchmarks/ and print the ratio lines they measure."""
-    frontend(session)
-    session.chdir(ROOT)
+    build_frontend(session, run_tests=False)
     install_group(session, "test", "browser")
     session.install(*EDITABLE_PACKAGES)
     ratios: list[str] = []
     for script in sorted((ROOT / "benchmarks").glob("*.py")):
         output = session.run("python", str(script), silent=True, env={"CHROMIUM_PATH": CHROMIUM})
         print(output)
-        ratios += [f"{script.name}: {line}" for line in str(output).splitlines() if "ratio" in line]
+        lines = str(output).splitlines()
+        ratios += [f"{script.name}: {line}" for line in lines if RATIO.search(line)]
     session.log("ratios measured:\n" + "\n".join(ratios))
 
 
 @nox.session
 def demo(session: nox.Session) -> None:
     """Start the demo app on http://127.0.0.1:5000 with both extensions (builds the page first)."""
-    frontend(session)
-    session.chdir(ROOT)
+    build_frontend(session, run_tests=False)
     session.install(*EDITABLE_PACKAGES)
     session.run("python", "examples/demo_app.py", *session.posargs)
