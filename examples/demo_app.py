@@ -38,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SERVER_STATUS_PAGE_TITLE="Demo shop",
         SERVER_STATUS_FLUSH_INTERVAL_SECONDS=5,
         SERVER_STATUS_API_ENABLED=True,
-        SERVER_STATUS_API_SECRET=os.environ.get("DEMO_ADMIN_SECRET", DEFAULT_ADMIN_SECRET),
+        SERVER_STATUS_API_SECRET=os.environ.get("DEMO_ADMIN_SECRET") or DEFAULT_ADMIN_SECRET,
         Z_ENDPOINTS={
             "check_functions": {"health": {"catalogue": lambda: True}},
         },
