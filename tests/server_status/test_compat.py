@@ -190,6 +190,23 @@ def test_bad_settings_raise_an_error_naming_the_key(key: str, value: object) -> 
     assert raised.value.key == key
 
 
+def test_database_settings_outside_our_keys_are_checked_at_init_app() -> None:
+    """The seed's SQLALCHEMY_DATABASE_URI and the bind key fail at start-up, naming the key."""
+    app = hello_app(SQLALCHEMY_DATABASE_URI="mysql://localhost/x")
+    with pytest.raises(ConfigError, match="SQLALCHEMY_DATABASE_URI"):
+        FlaskStatus(app)
+
+    app = hello_app(SERVER_STATUS_SQLALCHEMY_BIND="status")
+    with pytest.raises(ConfigError, match="SERVER_STATUS_SQLALCHEMY_BIND"):
+        FlaskStatus(app)  # a bind needs Flask-SQLAlchemy on the app first
+
+    app = hello_app(SQLALCHEMY_DATABASE_URI="sqlite://", SERVER_STATUS_SQLALCHEMY_BIND="nope")
+    SQLAlchemy(app)
+    with pytest.raises(ConfigError, match="no Flask-SQLAlchemy bind named 'nope'"):
+        FlaskStatus(app)
+    assert "server_status" not in app.extensions
+
+
 def test_flushes_do_not_consume_route_ids(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     state = get_state(app)

@@ -38,6 +38,24 @@ def resolve_engine(app: Flask, settings: Settings) -> tuple[sa.Engine, bool]:
     return create_engine(f"sqlite:///{path}", key="SERVER_STATUS_DATABASE_URI"), True
 
 
+def check_engine_settings(app: Flask, settings: Settings) -> None:
+    """Raise :class:`ConfigError` naming the key if the engine could not be resolved as set now.
+
+    Called at ``init_app`` so that a bad database URL or bind key stops the
+    app at start-up rather than surfacing as flush warnings. Creates no
+    engine and does no I/O. A Flask-SQLAlchemy extension initialised after
+    FlaskStatus is still honoured when the engine is first needed.
+    """
+    if settings.database_uri:
+        return  # validated with the other settings
+    if "sqlalchemy" in app.extensions or settings.sqlalchemy_bind is not None:
+        _flask_sqlalchemy_engine(app, settings.sqlalchemy_bind)
+        return
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if uri:
+        check_database_uri("SQLALCHEMY_DATABASE_URI", str(uri))
+
+
 def _flask_sqlalchemy_engine(app: Flask, bind: str | None) -> sa.Engine | None:
     extension = app.extensions.get("sqlalchemy")
     if extension is None:

@@ -8,6 +8,7 @@ from flask import Flask
 
 from .cli import server_status_cli
 from .config import load_settings
+from .engine import check_engine_settings
 from .state import EXTENSION_KEY, StatusState
 from .web import register_web
 
@@ -56,6 +57,7 @@ class FlaskStatus:
         settings = load_settings(
             app.config, import_name=app.import_name, routes=self.routes, url_prefix=self.url_prefix
         )
+        check_engine_settings(app, settings)
         state = StatusState(app, settings)
         app.extensions[EXTENSION_KEY] = state
         state.recorder.install(app)
