@@ -11,7 +11,7 @@ import os
 import time
 from typing import Any
 
-from flask import Flask, abort, redirect
+from flask import Flask, Response, abort, redirect
 
 from flask_server_status import FlaskStatus
 
@@ -69,6 +69,11 @@ def create_app(database_uri: str | None = None, **config: Any) -> Flask:
     @app.route("/z/health")
     def health() -> str:
         return "UP"
+
+    @app.after_request
+    def name_the_worker(response: Response) -> Response:
+        response.headers["X-Worker-Pid"] = str(os.getpid())
+        return response
 
     FlaskStatus(app)
     return app
