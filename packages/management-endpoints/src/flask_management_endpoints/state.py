@@ -16,11 +16,11 @@ from flask import Flask, current_app
 
 from flask_management_endpoints.config import Settings, read_settings
 from flask_management_endpoints.dependencies import preferred_scheme
-from flask_management_endpoints.engine import HealthEngine
 from flask_management_endpoints.errors import ConfigurationError, subkey
 from flask_management_endpoints.health.availability import Availability, install_sigterm_handler
 from flask_management_endpoints.health.contributors import Check
 from flask_management_endpoints.health.health import Health
+from flask_management_endpoints.health_engine import HealthEngine
 from flask_management_endpoints.indicators import database, disk_space, memory, ping
 
 if TYPE_CHECKING:
