@@ -33,6 +33,7 @@ from flask import Flask
 
 from flask_server_status import models
 from flask_server_status.state import get_state
+from flask_server_status.web import manage
 
 MINUTE_HOURS = 25
 HOURLY_DAYS = 30
@@ -410,23 +411,15 @@ def _seed_maintenance(conn: sa.Connection, route_ids: Sequence[int], now: dateti
             list(route_ids[:2]),
         ),
     )
-    ids = []
-    for title, description, starts_at, hours, linked in windows:
-        maintenance_id: int = conn.execute(
-            sa.insert(models.maintenance)
-            .values(
-                title=title,
-                description=description,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=hours),
-                created_at=now - timedelta(days=7),
-            )
-            .returning(models.maintenance.c.id)
-        ).scalar_one()
-        if linked:
-            conn.execute(
-                sa.insert(models.maintenance_routes),
-                [{"maintenance_id": maintenance_id, "route_id": rid} for rid in linked],
-            )
-        ids.append(maintenance_id)
-    return ids
+    return [
+        manage.create_maintenance(
+            conn,
+            title=title,
+            description=description,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=hours),
+            route_ids=linked,
+            now=now - timedelta(days=7),  # scheduled a week ago
+        )
+        for title, description, starts_at, hours, linked in windows
+    ]
