@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -127,7 +128,7 @@ def test_day_labels_are_days_of_the_server_zone_for_a_reader_elsewhere(
 
 
 def test_day_tooltip_gives_requests_failures_uptime_p95_and_incidents(
-    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage, artifacts: Path
 ) -> None:
     app = make_app()
     send_traffic(app, ok=3, failed=2)  # /orders today: 3 requests, 2 of them failed
@@ -187,6 +188,7 @@ def test_day_tooltip_gives_requests_failures_uptime_p95_and_incidents(
         "No instance of the service reported.",
         "No incidents",
     ]
+    page.screenshot(path=artifacts / "status-day-tooltip.png")
     expect(page.locator("#instances")).to_have_text("2 instances reporting now")
     expect(page.locator(f"#route-{orders['id']} .axis-uptime")).to_have_text(
         "33.33% uptime · 1 day without data"
