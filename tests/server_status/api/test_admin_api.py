@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_server_status import ConfigError, FlaskStatus, get_state, models, reports
+from flask_server_status import ConfigError, FlaskStatus, clock, get_state, models
 from flask_server_status.web import admin as admin_module
 from tests.server_status.api.contract import AUTH, SECRET, ContractClient
 
@@ -428,8 +428,8 @@ def test_maintenance_lifecycle(api: ContractClient) -> None:
     app = api.client.application
     api.client.get("/")
     _flush(app)
-    now = reports.utcnow()
-    iso = lambda moment: reports.isoformat(moment)  # noqa: E731
+    now = clock.utcnow()
+    iso = lambda moment: clock.isoformat(moment)  # noqa: E731
     active = {
         "title": "DB upgrade",
         "starts_at": iso(now - timedelta(hours=1)),

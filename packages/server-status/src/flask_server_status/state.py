@@ -32,11 +32,12 @@ from flask import Flask, current_app
 
 from . import migrate
 from .aggregate import FAILURES, Aggregate, PendingBuffer
+from .automatic_incidents import RouteFailures, update_automatic_incidents
 from .capture import Recorder
+from .clock import minute_start, utcnow
 from .config import Settings
 from .engine import resolve_engine
 from .flusher import Flusher
-from .incidents import RouteFailures, update_automatic_incidents
 from .routes import (
     RouteInfo,
     app_routes,
@@ -45,7 +46,7 @@ from .routes import (
     rule_filter,
     sync_routes,
 )
-from .store import add_counts, apply_retention, minute_start, utcnow
+from .store import add_counts, apply_retention
 
 EXTENSION_KEY = "server_status"
 #: How often (in flush time) one process prunes old buckets.
@@ -131,15 +132,23 @@ class StatusState:
         """The app's recorded rules with their docstring names."""
         return app_routes(self.app, self.should_record, unmatched=self.settings.record_unmatched)
 
-    def rename_route(self, rule: str, name: str, doc: str) -> dict[str, Any]:
-        """Rename (and re-add if deleted) the route of ``rule``; returns its row."""
+    def rename_route(self, rule: str, name: str, doc: str | None) -> dict[str, Any]:
+        """Rename (and re-add if deleted) the route of ``rule``; returns its row.
+
+        ``doc=None`` keeps the stored description. Raises
+        :class:`~.routes.UnknownRouteError` for a rule the app does not know.
+        """
         with self.engine.begin() as connection:
             return rename_route(connection, rule, name, doc, self.app_routes().get(rule), utcnow())
 
-    def delete_route(self, rule: str) -> None:
-        """Delete the route's history; its traffic is ignored until re-added."""
+    def delete_route(self, rule: str) -> dict[str, Any]:
+        """Delete the route's history; its traffic is ignored until re-added.
+
+        Returns the tombstoned row; raises :class:`~.routes.UnknownRouteError`
+        when no live route has ``rule``.
+        """
         with self.engine.begin() as connection:
-            delete_route(connection, rule, utcnow())
+            return delete_route(connection, rule, utcnow())
 
     def _write(self, pending: PendingBuffer, now: datetime | None) -> None:
         now = now or utcnow()

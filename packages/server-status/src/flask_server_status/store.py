@@ -17,44 +17,19 @@ daily rows (401): at most 4,003 bucket rows per route, however long it runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .clock import bucket_start, minute_start
 from .config import Settings
 from .models import BUCKET_TABLES, COUNTER_COLUMNS
-
-EPOCH = datetime(1970, 1, 1)
 
 #: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order,
 #: where minute is ``int(unix_time) // 60``.
 MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
-
-
-def utcnow() -> datetime:
-    """The current time as the naive UTC datetime every table stores."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def minute_start(minute: int) -> datetime:
-    """The naive UTC start of minute number ``minute`` since the Unix epoch."""
-    return EPOCH + timedelta(minutes=minute)
-
-
-def minute_of(moment: datetime) -> int:
-    """The minute number (``int(unix_time) // 60``) of a naive UTC datetime."""
-    return int((moment - EPOCH).total_seconds()) // 60
-
-
-def bucket_start(moment: datetime, granularity: str) -> datetime:
-    """Truncate a naive UTC datetime to its ``minute``, ``hour`` or ``day`` bucket."""
-    if granularity == "minute":
-        return moment.replace(second=0, microsecond=0)
-    if granularity == "hour":
-        return moment.replace(minute=0, second=0, microsecond=0)
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:

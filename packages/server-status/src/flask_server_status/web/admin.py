@@ -12,14 +12,19 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import models, reports
-from ..routes import UnknownRouteError
+from .. import incidents, maintenance, models, reports
+from ..clock import utcnow
+from ..reports.admin import (
+    all_routes,
+    latest_incidents,
+    latest_maintenance,
+    maintenance_detail,
+    route_dict,
+)
 from ..state import StatusState
-from . import manage
 from .errors import ApiError, install_error_handlers, json_response
 from .headers import no_sniff
 from .resources import add_not_found, add_resource
@@ -50,30 +55,6 @@ def _admin(payload: object, status: int = 200) -> Response:
     return response
 
 
-def _latest(conn: sa.Connection, table: sa.Table, column: str) -> list[sa.RowMapping]:
-    """At most ``LIST_LIMIT`` rows of ``table``, the latest ``column`` first."""
-    query = (
-        sa.select(table)
-        .order_by(table.c[column].desc(), table.c.id.desc())
-        .limit(reports.LIST_LIMIT)
-    )
-    return list(conn.execute(query).mappings())
-
-
-def route_dict(row: Any) -> dict[str, Any]:
-    """A route row as the admin API shows it."""
-    return {
-        "id": row["id"],
-        "rule": row["rule"],
-        "endpoint": row["endpoint"] or None,
-        "name": row["name"],
-        "doc": row["doc"] or "",
-        "name_overridden": bool(row["name_overridden"]),
-        "deleted_at": reports.isoformat(row["deleted_at"]),
-        "created_at": reports.isoformat(row["created_at"]),
-    }
-
-
 def admin_blueprint(state: StatusState) -> Blueprint:
     """The blueprint of the admin API at ``SERVER_STATUS_ADMIN_PREFIX``."""
     settings = state.settings
@@ -94,46 +75,18 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     # --- routes ---------------------------------------------------------------------
 
     def list_routes() -> ResponseReturnValue:
-        with state.engine.connect() as conn:
-            rows = conn.execute(sa.select(models.routes).order_by(models.routes.c.id)).mappings()
-            return _admin({"routes": [route_dict(row) for row in rows]})
+        return _admin(all_routes(state.engine))
 
     def configure() -> ResponseReturnValue:
         body = fields(allowed={"rule", "name", "doc"}, required=("rule", "name"))
         rule = body.text("rule", **RULE) or ""
         name = body.text("name", **TITLE) or ""
         doc = body.text("doc", **LONG_TEXT)
-        if doc is None:
-            doc = _current_doc(rule)
-        try:
-            row = state.rename_route(rule, name, doc)
-        except UnknownRouteError:
-            raise ApiError(404, f"no route with rule {rule!r}") from None
-        return _admin(route_dict(row))
-
-    def _current_doc(rule: str) -> str:
-        with state.engine.connect() as conn:
-            stored = conn.execute(
-                sa.select(models.routes.c.doc).where(models.routes.c.rule == rule)
-            ).scalar()
-        if stored is not None:
-            return str(stored)
-        info = state.app_routes().get(rule)
-        return info.doc if info else ""
+        return _admin(route_dict(state.rename_route(rule, name, doc)))
 
     def remove() -> ResponseReturnValue:
         rule = fields(allowed={"rule"}, required=("rule",)).text("rule", **RULE) or ""
-        try:
-            state.delete_route(rule)
-        except UnknownRouteError:
-            raise ApiError(404, f"no route with rule {rule!r}") from None
-        with state.engine.connect() as conn:
-            row = (
-                conn.execute(sa.select(models.routes).where(models.routes.c.rule == rule))
-                .mappings()
-                .one()
-            )
-        return _admin(route_dict(row))
+        return _admin(route_dict(state.delete_route(rule)))
 
     # --- incidents ------------------------------------------------------------------
 
@@ -147,16 +100,14 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         return response
 
     def list_incidents() -> ResponseReturnValue:
-        with state.engine.connect() as conn:
-            rows = _latest(conn, models.incidents, "started_at")
-            return _admin({"incidents": reports.incident_dicts(conn, rows, admin=True)})
+        return _admin(latest_incidents(state.engine))
 
     def create_incident() -> ResponseReturnValue:
         body = fields(
             allowed={"title", "status", "impact", "route_ids", "message", "started_at"},
             required=("title",),
         )
-        now = reports.utcnow()
+        now = utcnow()
         title = body.text("title", **TITLE) or ""
         status = body.choice("status", models.INCIDENT_STATUSES) or "investigating"
         impact = body.choice("impact", models.INCIDENT_IMPACTS) or "minor"
@@ -164,7 +115,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         message = body.text("message", **LONG_TEXT) or ""
         started_at = body.time("started_at") or now
         with state.engine.begin() as conn:
-            incident_id = manage.create_incident(
+            incident_id = incidents.create_incident(
                 conn,
                 title=title,
                 status=status,
@@ -183,7 +134,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         incident_id = existing_id("incident", incident_id)
         body = fields(allowed={"title", "impact", "route_ids"}, at_least_one=True)
         with state.engine.begin() as conn:
-            manage.change_incident(
+            incidents.change_incident(
                 conn,
                 incident_id,
                 title=body.text("title", **TITLE),
@@ -198,18 +149,17 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         status = body.choice("status", models.INCIDENT_STATUSES) or ""
         message = body.text("message", max_length=5000, min_length=1) or ""
         with state.engine.begin() as conn:
-            manage.add_incident_update(
-                conn, incident_id, status=status, message=message, now=reports.utcnow()
+            incidents.add_incident_update(
+                conn, incident_id, status=status, message=message, now=utcnow()
             )
         return incident_answer(incident_id, 201)
 
     # --- maintenance ----------------------------------------------------------------
 
     def maintenance_answer(maintenance_id: int, status: int = 200) -> ResponseReturnValue:
-        now = reports.utcnow()
-        with state.engine.connect() as conn:
-            row = manage.maintenance_row(conn, maintenance_id)
-            found = reports.maintenance_dicts(conn, [row], now)[0]
+        found = maintenance_detail(state.engine, maintenance_id, utcnow())
+        if found is None:
+            raise ApiError(404, f"no maintenance window with id {maintenance_id}")
         response = _admin(found, status)
         if status == 201:
             response.headers["Location"] = url_for(
@@ -218,10 +168,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         return response
 
     def list_maintenance() -> ResponseReturnValue:
-        now = reports.utcnow()
-        with state.engine.connect() as conn:
-            rows = _latest(conn, models.maintenance, "starts_at")
-            return _admin({"maintenance": reports.maintenance_dicts(conn, rows, now)})
+        return _admin(latest_maintenance(state.engine, utcnow()))
 
     def create_maintenance() -> ResponseReturnValue:
         body = fields(allowed=MAINTENANCE_FIELDS, required=("title", "starts_at", "ends_at"))
@@ -229,14 +176,14 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         description = body.text("description", **LONG_TEXT) or ""
         starts_at, ends_at = body.required_time("starts_at"), body.required_time("ends_at")
         with state.engine.begin() as conn:
-            maintenance_id = manage.create_maintenance(
+            maintenance_id = maintenance.create_maintenance(
                 conn,
                 title=title,
                 description=description,
                 starts_at=starts_at,
                 ends_at=ends_at,
                 route_ids=body.ids("route_ids") or [],
-                now=reports.utcnow(),
+                now=utcnow(),
             )
         return maintenance_answer(maintenance_id, 201)
 
@@ -254,7 +201,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         }
         values = {name: value for name, value in candidates.items() if value is not None}
         with state.engine.begin() as conn:
-            manage.change_maintenance(
+            maintenance.change_maintenance(
                 conn, maintenance_id, values=values, route_ids=body.ids("route_ids")
             )
         return maintenance_answer(maintenance_id)
@@ -262,7 +209,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     def delete_maintenance(maintenance_id: int) -> ResponseReturnValue:
         maintenance_id = existing_id("maintenance window", maintenance_id)
         with state.engine.begin() as conn:
-            manage.delete_maintenance(conn, maintenance_id)
+            maintenance.delete_maintenance(conn, maintenance_id)
         return Response(status=204)
 
     resources: list[tuple[str, str, dict[str, Any]]] = [

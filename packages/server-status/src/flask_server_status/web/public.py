@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import reports
+from ..clock import isoformat, utcnow
 from ..state import StatusState
 from .badges import status_badge, uptime_badge
 from .errors import ApiError, install_error_handlers, json_response
@@ -112,7 +113,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
             title=settings.page_title,
             page_url=url_for(".page", _external=True),
             feed_url=url_for(".feed", _external=True),
-            generated_at=reports.isoformat(reports.utcnow()) or "",
+            generated_at=isoformat(utcnow()) or "",
             incidents=reports.feed_incidents(state.engine),
         )
         return _public(Response(body, mimetype="application/atom+xml"))
