@@ -36,13 +36,13 @@ from .clock import bucket_start
 from .config import Settings
 from .models import (
     OPEN_AUTOMATIC_INCIDENT_WHERE,
+    dialect_insert,
     incident_updates,
     incidents,
     maintenance,
     maintenance_routes,
     minute_buckets,
 )
-from .store import dialect_insert
 
 
 @dataclass(frozen=True)

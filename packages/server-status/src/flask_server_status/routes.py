@@ -21,9 +21,15 @@ from flask import Flask
 
 from .config import Settings
 from .errors import NotFoundError
-from .models import BUCKET_TABLES, incident_routes, incident_updates, incidents, maintenance_routes
+from .models import (
+    BUCKET_TABLES,
+    dialect_insert,
+    incident_routes,
+    incident_updates,
+    incidents,
+    maintenance_routes,
+)
 from .models import routes as routes_table
-from .store import dialect_insert
 
 
 class RuleLike(Protocol):
@@ -131,6 +137,19 @@ def app_routes(
         name, doc = name_and_doc(app.view_functions.get(rule.endpoint), rule.endpoint)
         found[rule.rule] = RouteInfo(rule.endpoint, name, doc)
     return found
+
+
+class RouteRegistry:
+    """The rules one app records, and what the app says about each."""
+
+    def __init__(self, app: Flask, settings: Settings) -> None:
+        self.app = app
+        self.should_record = rule_filter(settings)
+        self._unmatched = settings.record_unmatched
+
+    def app_routes(self) -> dict[str, RouteInfo]:
+        """The app's recorded rules with their docstring names (see :func:`app_routes`)."""
+        return app_routes(self.app, self.should_record, unmatched=self._unmatched)
 
 
 def sync_routes(
