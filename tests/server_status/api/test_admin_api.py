@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_server_status import ConfigError, FlaskStatus, clock, get_state, models
-from flask_server_status.web import admin as admin_module
+from flask_server_status import auth as auth_module
 from tests.server_status.api.contract import AUTH, SECRET, ContractClient
 
 A = "/flask-status"
@@ -74,13 +74,13 @@ def test_token_is_compared_in_constant_time(
     api: ContractClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[bytes, bytes]] = []
-    real = admin_module.hmac.compare_digest
+    real = auth_module.hmac.compare_digest
 
     def spy(a: bytes, b: bytes) -> bool:
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(admin_module.hmac, "compare_digest", spy)
+    monkeypatch.setattr(auth_module.hmac, "compare_digest", spy)
     assert api.admin("get", f"{A}/incidents").status_code == 200
     assert (
         api.open("get", f"{A}/incidents", headers={"Authorization": "Bearer nope"}).status_code

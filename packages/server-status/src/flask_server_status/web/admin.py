@@ -9,14 +9,15 @@ Enabling the API without a secret is refused at ``init_app`` (see ``config``).
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import incidents, maintenance, models, reports
+from ..auth import token_matches
 from ..clock import utcnow
+from ..config import Settings
 from ..reports.admin import (
     all_routes,
     latest_incidents,
@@ -27,7 +28,7 @@ from ..reports.admin import (
 from ..state import StatusState
 from .errors import ApiError, install_error_handlers, json_response
 from .headers import no_sniff
-from .resources import add_not_found, add_resource
+from .resources import Prefix, add_resource
 from .validation import Fields, existing_id, read_json_object
 
 AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="flask-server-status"'}
@@ -37,16 +38,17 @@ RULE = {"max_length": 500, "min_length": 1}
 MAINTENANCE_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "route_ids"})
 
 
-def bearer_token_matches(header: str | None, secret: str | None) -> bool:
-    """Whether an ``Authorization`` header carries ``secret`` as its bearer token."""
-    if secret is None or header is None:
-        return False
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(
-        token.strip().encode("utf-8", "replace"), secret.encode("utf-8", "replace")
-    )
+def authenticate(settings: Settings) -> None:
+    """404 while the admin API is off, 401 unless the request carries the secret."""
+    if not settings.api_enabled:
+        raise ApiError(404, "not found (the admin API is not enabled)")
+    if not token_matches(request.headers.get("Authorization"), settings.api_secret):
+        raise ApiError(401, "missing or wrong bearer token", AUTHENTICATE)
+
+
+def admin_prefix(settings: Settings) -> Prefix:
+    """The admin prefix: unrouted requests are authenticated like routed ones."""
+    return Prefix(settings.admin_prefix, finish=no_sniff, guard=lambda: authenticate(settings))
 
 
 def _admin(payload: object, status: int = 200) -> Response:
@@ -62,12 +64,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     install_error_handlers(blueprint)
     blueprint.after_request(no_sniff)
 
-    @blueprint.before_request
-    def authenticate() -> None:
-        if not settings.api_enabled:
-            raise ApiError(404, "not found (the admin API is not enabled)")
-        if not bearer_token_matches(request.headers.get("Authorization"), settings.api_secret):
-            raise ApiError(401, "missing or wrong bearer token", AUTHENTICATE)
+    blueprint.before_request(lambda: authenticate(settings))
 
     def fields(**options: Any) -> Fields:
         return Fields(read_json_object(settings.api_max_body_bytes), **options)
@@ -230,6 +227,4 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     ]
     for rule, endpoint, handlers in resources:
         add_resource(blueprint, rule, endpoint, handlers)
-    add_not_found(blueprint, "/<path:unknown>", "not_found")
-    add_not_found(blueprint, "/", "index")
     return blueprint

@@ -46,7 +46,8 @@ def json_error(status: int, reason: str, headers: Mapping[str, str] | None = Non
     return response
 
 
-def _api_error(error: ApiError) -> Response:
+def api_error_response(error: ApiError) -> Response:
+    """The JSON error answer of an :class:`ApiError`."""
     return json_error(error.status, error.reason, error.headers)
 
 
@@ -85,7 +86,7 @@ def _unexpected_error(error: Exception) -> Response:
 
 def install_error_handlers(blueprint: Blueprint) -> None:
     """Answer every error raised by ``blueprint``'s views as a JSON error."""
-    blueprint.register_error_handler(ApiError, _api_error)
+    blueprint.register_error_handler(ApiError, api_error_response)
     blueprint.register_error_handler(StatusError, _domain_error)
     blueprint.register_error_handler(HTTPException, _http_error)
     blueprint.register_error_handler(SQLAlchemyError, _database_error)

@@ -15,13 +15,14 @@ from flask.typing import ResponseReturnValue
 
 from .. import reports
 from ..clock import isoformat, utcnow
+from ..config import Settings
 from ..state import StatusState
 from .badges import status_badge, uptime_badge
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
 from .headers import PAGE_POLICY, no_sniff
 from .openapi import document_for
-from .resources import add_not_found, add_resource
+from .resources import Prefix, add_resource
 from .validation import choice_arg, existing_id, positive_int_arg
 
 STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
@@ -43,6 +44,11 @@ def _any_origin(response: Response) -> Response:
     """Public data, no credentials involved: readable from any origin, errors included."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def public_prefix(settings: Settings) -> Prefix:
+    """The status prefix: unrouted answers carry the blueprint's headers too."""
+    return Prefix(settings.url_prefix, finish=lambda response: no_sniff(_any_origin(response)))
 
 
 def _days() -> int:
@@ -146,10 +152,6 @@ def public_blueprint(state: StatusState) -> Blueprint:
         ("/badges/<int:route_id>/uptime.svg", "uptime_badge", uptime),
     ):
         add_resource(blueprint, rule, endpoint, {"GET": view})
-    add_not_found(blueprint, "/api/<path:unknown>", "api_not_found")
-    add_not_found(blueprint, "/badges/<path:unknown>", "badge_not_found")
-    add_not_found(blueprint, "/static/", "static_not_found")
-    add_not_found(blueprint, "/api/", "api_index")
     return blueprint
 
 
