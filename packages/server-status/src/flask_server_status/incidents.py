@@ -86,7 +86,7 @@ def change_incident(
         replace_route_links(conn, models.incident_routes, "incident_id", incident_id, route_ids)
 
 
-def add_incident_update(
+def record_status(
     conn: Connection, incident_id: int, *, status: str, message: str, now: datetime
 ) -> None:
     """Record a status update; ``resolved`` resolves the incident, others reopen it."""

@@ -140,15 +140,13 @@ def admin_blueprint(state: StatusState) -> Blueprint:
             )
         return incident_answer(incident_id)
 
-    def post_update(incident_id: int) -> ResponseReturnValue:
+    def post_status(incident_id: int) -> ResponseReturnValue:
         incident_id = existing_id("incident", incident_id)
         body = fields(allowed={"status", "message"}, required=("status", "message"))
         status = body.choice("status", models.INCIDENT_STATUSES) or ""
         message = body.text("message", max_length=5000, min_length=1) or ""
         with state.engine.begin() as conn:
-            incidents.add_incident_update(
-                conn, incident_id, status=status, message=message, now=utcnow()
-            )
+            incidents.record_status(conn, incident_id, status=status, message=message, now=utcnow())
         return incident_answer(incident_id, 201)
 
     # --- maintenance ----------------------------------------------------------------
@@ -217,7 +215,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
             "incident",
             {"GET": get_incident, "PATCH": patch_incident},
         ),
-        ("/incidents/<int:incident_id>/updates", "incident_updates", {"POST": post_update}),
+        ("/incidents/<int:incident_id>/updates", "incident_updates", {"POST": post_status}),
         ("/maintenance", "maintenance", {"GET": list_maintenance, "POST": create_maintenance}),
         (
             "/maintenance/<int:maintenance_id>",
