@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_server_status import get_state
+from flask_server_status.clock import bucket_start, utcnow
 from flask_server_status.models import (
     incident_updates,
     incidents,
@@ -18,7 +19,6 @@ from flask_server_status.models import (
     maintenance_routes,
     routes,
 )
-from flask_server_status.store import bucket_start, utcnow
 from tests.server_status.processes import run_together
 from tests.server_status.storage import outcome_totals
 

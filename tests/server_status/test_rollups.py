@@ -12,18 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from flask_server_status import migrate
-from flask_server_status.config import load_settings
+from flask_server_status.clock import bucket_start, minute_of, minute_start
+from flask_server_status.config import read_settings
 from flask_server_status.engine import create_engine
 from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS
 from flask_server_status.routes import RouteInfo, sync_routes
-from flask_server_status.store import (
-    add_counts,
-    apply_retention,
-    bucket_start,
-    minute_of,
-    minute_start,
-    retention_bounds,
-)
+from flask_server_status.store import add_counts, apply_retention, retention_bounds
 from tests.server_status.processes import run_together
 
 START = datetime(2026, 1, 1)
@@ -121,7 +115,7 @@ def test_processes_adding_to_the_same_buckets_lose_nothing(
 
 
 def test_retention_keeps_rows_per_route_bounded(engine: sa.Engine) -> None:
-    settings = load_settings(
+    settings = read_settings(
         {
             "SERVER_STATUS_RETENTION_MINUTE_HOURS": 25,
             "SERVER_STATUS_RETENTION_HOUR_DAYS": 8,

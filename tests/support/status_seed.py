@@ -32,8 +32,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_server_status import models
+from flask_server_status.maintenance import create_maintenance
 from flask_server_status.state import get_state
-from flask_server_status.web import manage
 
 MINUTE_HOURS = 25
 HOURLY_DAYS = 30
@@ -412,7 +412,7 @@ def _seed_maintenance(conn: sa.Connection, route_ids: Sequence[int], now: dateti
         ),
     )
     return [
-        manage.create_maintenance(
+        create_maintenance(
             conn,
             title=title,
             description=description,

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_server_status import ConfigError, FlaskStatus, get_state, models, reports
-from flask_server_status.web import admin as admin_module
+from flask_server_status import ConfigError, FlaskStatus, clock, get_state, models
+from flask_server_status import auth as auth_module
 from tests.server_status.api.contract import AUTH, SECRET, ContractClient
 
 A = "/flask-status"
@@ -74,13 +74,13 @@ def test_token_is_compared_in_constant_time(
     api: ContractClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[bytes, bytes]] = []
-    real = admin_module.hmac.compare_digest
+    real = auth_module.hmac.compare_digest
 
     def spy(a: bytes, b: bytes) -> bool:
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(admin_module.hmac, "compare_digest", spy)
+    monkeypatch.setattr(auth_module.hmac, "compare_digest", spy)
     assert api.admin("get", f"{A}/incidents").status_code == 200
     assert (
         api.open("get", f"{A}/incidents", headers={"Authorization": "Bearer nope"}).status_code
@@ -428,8 +428,8 @@ def test_maintenance_lifecycle(api: ContractClient) -> None:
     app = api.client.application
     api.client.get("/")
     _flush(app)
-    now = reports.utcnow()
-    iso = lambda moment: reports.isoformat(moment)  # noqa: E731
+    now = clock.utcnow()
+    iso = lambda moment: clock.isoformat(moment)  # noqa: E731
     active = {
         "title": "DB upgrade",
         "starts_at": iso(now - timedelta(hours=1)),

@@ -155,3 +155,45 @@ def test_page_has_a_content_security_policy_and_no_answer_is_sniffed(
         name: answer.headers.get("X-Content-Type-Options") for name, answer in answers.items()
     } == dict.fromkeys(answers, "nosniff")
     assert "Content-Security-Policy" not in answers["summary"].headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("TRACE", "/status/api/status", 405),
+        ("PROPFIND", "/status/", 405),
+        ("GET", "/status/api/status%0A", 404),
+        ("GET", "/status/no-such-page", 404),
+        ("POST", "/status/badges/x%0Ay.svg", 404),
+        ("TRACE", "/flask-status/incidents", 405),
+        ("GET", "/flask-status/no%0Asuch", 404),
+    ],
+)
+def test_unrouted_requests_under_the_prefixes_answer_json(
+    make_app: Callable[..., Flask], method: str, path: str, status: int
+) -> None:
+    app = make_app(API_ENABLED=True, API_SECRET="s3cret")
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def host_error(_error: Exception) -> tuple[str, int]:
+        return "host error page", 599
+
+    client = app.test_client()
+    answer = client.open(path, method=method, headers={"Authorization": "Bearer s3cret"})
+    assert answer.status_code == status
+    assert answer.get_json()["error"]["status"] == status
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    if status == 405:
+        assert "OPTIONS" in answer.headers["Allow"]
+    assert client.get("/no-such-page").get_data(as_text=True) == "host error page"
+
+
+def test_unrouted_admin_requests_are_authenticated_first(make_app: Callable[..., Flask]) -> None:
+    client = make_app(API_ENABLED=True, API_SECRET="s3cret").test_client()
+    for method in ("GET", "TRACE", "OPTIONS"):
+        answer = client.open("/flask-status/no-such-endpoint", method=method)
+        assert answer.status_code == 401
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    options = client.options("/flask-status/incidents", headers={"Authorization": "Bearer s3cret"})
+    assert (options.status_code, options.headers["Allow"]) == (204, "GET, HEAD, OPTIONS, POST")

@@ -19,10 +19,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_server_status import get_state, models, reports
+from flask_server_status import clock, get_state, models, reports
 from flask_server_status.aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate
+from flask_server_status.clock import minute_of
 from flask_server_status.routes import RouteInfo, sync_routes
-from flask_server_status.store import add_counts, apply_retention, minute_of
+from flask_server_status.store import add_counts, apply_retention
 from tests.server_status.api.contract import ContractClient
 from tests.support.status_seed import seed_history
 
@@ -202,7 +203,7 @@ def test_uptime_latency_and_history_match_brute_force(make_app: Callable[..., Fl
 
 def test_summary_history_has_exactly_n_days_ending_today(api: ContractClient) -> None:
     app = api.client.application
-    now = reports.utcnow()
+    now = clock.utcnow()
     requests = [Request("/orders", now - timedelta(days=d, minutes=1), 200, 20.0) for d in range(5)]
     store_requests(app, requests, now)
     for days in (1, 30, 60, 90):
@@ -238,7 +239,7 @@ def _count_queries(engine: sa.Engine, call: Callable[[], object]) -> int:
 
 def test_summary_query_count_does_not_grow_with_routes(make_app: Callable[..., Flask]) -> None:
     state = get_state(make_app())
-    now = reports.utcnow()
+    now = clock.utcnow()
     counts = []
     for prefix, routes in (("/few", 2), ("/many", 30)):
         seed_history(state.app, routes=routes, days=10, now=now, rule_prefix=prefix)

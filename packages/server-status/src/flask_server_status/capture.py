@@ -30,6 +30,7 @@ from werkzeug.local import LocalProxy
 
 from .aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate, ErrorInfo
 from .config import Settings
+from .flusher import Flusher
 from .routes import UNMATCHED, RuleLike
 
 if TYPE_CHECKING:
@@ -66,8 +67,8 @@ class Recorder:
     """Installs the request hooks on an app and feeds one :class:`Aggregate`.
 
     ``should_record(rule)`` decides once per rule string whether it is
-    recorded; ``on_first_request`` is called once (per process) when the
-    first recorded request arrives, to start the flush thread lazily.
+    recorded; the first recorded request of a process starts ``flusher``'s
+    thread (lazily, so a preloading gunicorn master never runs one).
     """
 
     def __init__(
@@ -75,11 +76,11 @@ class Recorder:
         settings: Settings,
         aggregate: Aggregate,
         should_record: Callable[[RuleLike], bool],
-        on_first_request: Callable[[], None],
+        flusher: Flusher,
     ) -> None:
         self.aggregate = aggregate
         self._should_record = should_record
-        self._on_first_request = on_first_request
+        self._flusher = flusher
         self._outcomes = tuple(outcome_of(s, settings.failure_statuses) for s in range(600))
         self._decisions: dict[str, bool] = {}
         self._started = False
@@ -150,7 +151,7 @@ class Recorder:
                 return
             if not self._started:
                 self._started = True
-                self._on_first_request()
+                self._flusher.start()
             outcome = self._outcomes[status] if 0 <= status < 600 else SUCCESSES
             self.aggregate.add(rule.rule, int(time()) // 60, outcome, latency_ms)
         except Exception:  # never let counting break the host's request

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .auth import configured_token
+
 #: Every key with its default, in the order the README documents them.
 DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_DATABASE_URI": None,
@@ -61,7 +63,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings of one app. Read-only; built by :func:`load_settings`.
+    """Validated settings of one app. Read-only; built by :func:`read_settings`.
 
     Attributes used by the web layer: ``url_prefix`` and ``admin_prefix``
     (normalised: leading ``/``, no trailing ``/``), ``api_enabled``,
@@ -165,13 +167,7 @@ def check_database_uri(key: str, uri: str) -> str:
 
 def _secret(key: str, value: Any) -> str | None:
     secret = _optional_str(key, value)
-    if secret is None:
-        return None
-    scheme, _, token = secret.strip().partition(" ")
-    if scheme.lower() == "bearer":
-        # "Bearer <token>", or a bare "Bearer" with the token forgotten.
-        return token.strip() or None
-    return secret.strip() or None
+    return None if secret is None else configured_token(secret)
 
 
 def _rules(key: str, value: Any) -> frozenset[str] | None:
@@ -204,7 +200,7 @@ def _prefixes(key: str, value: Any) -> tuple[str, ...]:
     return tuple(_prefix(key, item) for item in value)
 
 
-def load_settings(
+def read_settings(
     config: Mapping[str, Any],
     *,
     import_name: str,

@@ -1,6 +1,10 @@
-"""Choosing and creating the SQLAlchemy engine the extension writes to.
+"""The status database of one app: choosing, creating and upgrading its engine.
 
-Order: ``SERVER_STATUS_DATABASE_URI``; else the app's Flask-SQLAlchemy engine
+:class:`Database` hands out the engine lazily (no I/O at ``init_app``) and,
+with ``SERVER_STATUS_AUTO_MIGRATE`` on, upgrades the schema on the first
+connection of a process. Which engine:
+
+``SERVER_STATUS_DATABASE_URI``; else the app's Flask-SQLAlchemy engine
 (``SERVER_STATUS_SQLALCHEMY_BIND`` picks a bind key) when Flask-SQLAlchemy is
 initialised on the app before this extension; else ``SQLALCHEMY_DATABASE_URI``;
 else a SQLite file ``server_status.db`` in the app's instance folder.
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from typing import Any
 
@@ -17,10 +22,74 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from . import migrate
 from .config import ConfigError, Settings, check_database_uri
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
+class Database:
+    """The engine of one app, created on first use, its schema kept at head."""
+
+    def __init__(self, app: Flask, settings: Settings) -> None:
+        self._app = app
+        self._settings = settings
+        self._engine: sa.Engine | None = None
+        self._owns_engine = False
+        self._schema_ready = False
+        self._lock = threading.RLock()
+        self._migrating = _Migrating()
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine; getting it does no I/O.
+
+        With ``SERVER_STATUS_AUTO_MIGRATE`` on (the default) the first
+        connection made through it in a process upgrades the schema first
+        (under a cross-process lock), so readers and the flush thread always
+        find the tables.
+        """
+        with self._lock:
+            if self._engine is None:
+                self._engine, self._owns_engine = resolve_engine(self._app, self._settings)
+                if self._settings.auto_migrate:
+                    sa.event.listen(self._engine, "engine_connect", self._ensure_schema)
+            return self._engine
+
+    def disable_auto_migrate(self) -> None:
+        """Never upgrade automatically in this process (the ``db`` CLI commands)."""
+        self._schema_ready = True
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: a fresh lock, and no connection inherited from the parent."""
+        self._lock = threading.RLock()
+        if self._engine is not None and self._owns_engine:
+            self._engine.dispose(close=False)
+
+    def _ensure_schema(self, _connection: sa.Connection) -> None:
+        # Runs on every connection of the engine (also the host's, when shared
+        # with Flask-SQLAlchemy): the common case must cost one attribute read.
+        if self._schema_ready or self._migrating.active:
+            return
+        with self._lock:
+            if self._schema_is_ready():
+                return
+            self._migrating.active = True
+            try:
+                migrate.upgrade(self.engine)
+            finally:
+                self._migrating.active = False
+            self._schema_ready = True
+
+    def _schema_is_ready(self) -> bool:
+        # Re-read under the lock (another thread may have just upgraded); a method
+        # so type checkers do not narrow it to the value read before the lock.
+        return self._schema_ready
+
+
+class _Migrating(threading.local):
+    active = False
 
 
 def resolve_engine(app: Flask, settings: Settings) -> tuple[sa.Engine, bool]:

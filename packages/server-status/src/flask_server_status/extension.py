@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from flask import Flask
 
 from .cli import server_status_cli
-from .config import load_settings
+from .config import read_settings
 from .engine import check_engine_settings
 from .state import EXTENSION_KEY, StatusState
 from .web import register_web
@@ -54,7 +54,7 @@ class FlaskStatus:
         """
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("FlaskStatus is already initialised on this app")
-        settings = load_settings(
+        settings = read_settings(
             app.config, import_name=app.import_name, routes=self.routes, url_prefix=self.url_prefix
         )
         check_engine_settings(app, settings)

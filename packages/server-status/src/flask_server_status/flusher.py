@@ -4,29 +4,31 @@ Started lazily by the first recorded request of a process (so a gunicorn
 master that imports the app with ``--preload`` never runs it, and each worker
 starts its own). Every ``SERVER_STATUS_FLUSH_INTERVAL_SECONDS`` it drains the
 aggregate into a bounded pending buffer and writes the buffer in one
-transaction. When the database is unreachable the buffer is kept and retried
-on the next tick; requests that do not fit in the buffer are counted, logged
-and dropped. A forked child forgets the parent's counts and thread. At
-interpreter exit (``atexit``, which gunicorn workers reach after a graceful
-SIGTERM shutdown) whatever is left is flushed.
+transaction (:func:`~.store.write_flush`). When the database is unreachable
+the buffer is kept and retried on the next tick; requests that do not fit in
+the buffer are counted, logged and dropped. The app's one at-fork hook
+(:mod:`.state`) calls :meth:`Flusher.reset_after_fork`, so a forked child
+forgets the parent's buffer and thread, and its exit hook calls
+:meth:`Flusher.stop` so whatever is left is flushed at interpreter exit.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import threading
-import weakref
-from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .aggregate import Aggregate, PendingBuffer
+from .clock import utcnow
+from .config import Settings
+from .engine import Database
+from .routes import RouteRegistry
+from .store import write_flush
 
 logger = logging.getLogger("flask_server_status")
 
-#: Writes a pending buffer to the database at ``now``; raises when it cannot.
-WriteFunction = Callable[[PendingBuffer, datetime | None], None]
+#: How often (in flush time) one process prunes old buckets.
+RETENTION_EVERY = timedelta(minutes=10)
 
 
 class Flusher:
@@ -35,15 +37,17 @@ class Flusher:
     def __init__(
         self,
         aggregate: Aggregate,
-        write: WriteFunction,
-        *,
-        interval_seconds: float,
-        max_buckets: int,
+        database: Database,
+        registry: RouteRegistry,
+        settings: Settings,
     ) -> None:
         self.aggregate = aggregate
-        self.interval_seconds = interval_seconds
-        self.pending = PendingBuffer(max_buckets)
-        self._write = write
+        self.database = database
+        self.registry = registry
+        self.settings = settings
+        self.interval_seconds = settings.flush_interval_seconds
+        self.pending = PendingBuffer(settings.buffer_max_buckets)
+        self._next_retention: datetime | None = None
         self._flush_lock = threading.Lock()
         self._thread_lock = threading.Lock()
         self._stop = threading.Event()
@@ -52,7 +56,6 @@ class Flusher:
         #: True once this process started the thread: only then is there
         #: anything to flush at exit.
         self.started = False
-        self._register_process_hooks()
 
     @property
     def running(self) -> bool:
@@ -103,7 +106,7 @@ class Flusher:
                     self.pending.dropped,
                 )
             try:
-                self._write(self.pending, now)
+                self._write(now or utcnow())
             except Exception as error:
                 if not self._failing:
                     logger.warning(
@@ -120,6 +123,19 @@ class Flusher:
             self.pending.clear()
             return True
 
+    def _write(self, now: datetime) -> None:
+        prune = self._next_retention is None or now >= self._next_retention
+        write_flush(
+            self.database.engine,
+            self.pending,
+            self.registry.app_routes(),
+            now,
+            self.settings,
+            prune=prune,
+        )
+        if prune:
+            self._next_retention = now + RETENTION_EVERY
+
     def _run(self) -> None:
         while True:
             try:
@@ -129,7 +145,8 @@ class Flusher:
             if self._stop.wait(self.interval_seconds):
                 return
 
-    def _after_fork_in_child(self) -> None:
+    def reset_after_fork(self) -> None:
+        """In a forked child: no thread, fresh locks, nothing pending (the parent flushes it)."""
         self._flush_lock = threading.Lock()
         self._thread_lock = threading.Lock()
         self._stop = threading.Event()
@@ -137,21 +154,3 @@ class Flusher:
         self._failing = False
         self.started = False
         self.pending.clear()
-        self.aggregate.reset_after_fork()
-
-    def _register_process_hooks(self) -> None:
-        # Weak references: the hooks must not keep a discarded app alive.
-        reference = weakref.ref(self)
-
-        def after_fork() -> None:
-            flusher = reference()
-            if flusher is not None:
-                flusher._after_fork_in_child()
-
-        def at_exit() -> None:
-            flusher = reference()
-            if flusher is not None and flusher.started:
-                flusher.stop(flush=True)
-
-        os.register_at_fork(after_in_child=after_fork)
-        atexit.register(at_exit)

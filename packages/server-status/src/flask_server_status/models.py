@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 #: Upper bounds (inclusive, milliseconds) of the latency histogram buckets.
 #: One integer column per bound (``latency_le_<bound>``) plus ``latency_overflow``.
@@ -220,3 +221,13 @@ maintenance = sa.Table(
 maintenance_routes = _link_table(
     "server_status_maintenance_routes", "maintenance_id", "server_status_maintenance"
 )
+
+
+def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """An ``INSERT`` supporting ``on_conflict_do_*`` for the connection's database."""
+    name = connection.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"flask-server-status supports SQLite and PostgreSQL, not {name}")

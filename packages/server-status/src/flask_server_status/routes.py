@@ -20,9 +20,16 @@ import sqlalchemy as sa
 from flask import Flask
 
 from .config import Settings
-from .models import BUCKET_TABLES, incident_routes, incident_updates, incidents, maintenance_routes
+from .errors import NotFoundError
+from .models import (
+    BUCKET_TABLES,
+    dialect_insert,
+    incident_routes,
+    incident_updates,
+    incidents,
+    maintenance_routes,
+)
 from .models import routes as routes_table
-from .store import dialect_insert
 
 
 class RuleLike(Protocol):
@@ -50,11 +57,11 @@ UNMATCHED_INFO_NAME = "Unmatched requests"
 UNMATCHED_INFO_DOC = "Requests that matched no URL rule: unknown paths and unsupported methods."
 
 
-class UnknownRouteError(LookupError):
+class UnknownRouteError(NotFoundError):
     """No recorded (or re-addable) route has this rule."""
 
     def __init__(self, rule: str) -> None:
-        super().__init__(f"unknown route rule {rule!r}")
+        super().__init__(f"no route with rule {rule!r}")
         self.rule = rule
 
 
@@ -132,6 +139,19 @@ def app_routes(
     return found
 
 
+class RouteRegistry:
+    """The rules one app records, and what the app says about each."""
+
+    def __init__(self, app: Flask, settings: Settings) -> None:
+        self.app = app
+        self.should_record = rule_filter(settings)
+        self._unmatched = settings.record_unmatched
+
+    def app_routes(self) -> dict[str, RouteInfo]:
+        """The app's recorded rules with their docstring names (see :func:`app_routes`)."""
+        return app_routes(self.app, self.should_record, unmatched=self._unmatched)
+
+
 def sync_routes(
     connection: sa.Connection, infos: Mapping[str, RouteInfo], now: datetime
 ) -> dict[str, LiveRoute]:
@@ -195,21 +215,21 @@ def rename_route(
     connection: sa.Connection,
     rule: str,
     name: str,
-    doc: str,
+    doc: str | None,
     info: RouteInfo | None,
     now: datetime,
 ) -> dict[str, Any]:
     """Rename a route (re-adding it if deleted); the name sticks across restarts.
 
     ``info`` is the app's own description of the rule, used to create the row
-    when the rule has no row yet. Raises :class:`UnknownRouteError` when the
-    rule has no row and the app does not record it. Returns the route row.
+    when the rule has no row yet. ``doc=None`` keeps the stored description
+    (else the app's). Raises :class:`UnknownRouteError` when the rule has no
+    row and the app does not record it. Returns the route row.
     """
-    row = (
-        connection.execute(sa.select(routes_table).where(routes_table.c.rule == rule))
-        .mappings()
-        .first()
-    )
+    row = _row_of(connection, rule)
+    if doc is None:
+        stored = None if row is None else row["doc"]
+        doc = str(stored) if stored is not None else (info.doc if info else "")
     if row is None:
         if info is None:
             raise UnknownRouteError(rule)
@@ -229,16 +249,23 @@ def rename_route(
             .where(routes_table.c.id == row["id"])
             .values(name=name, doc=doc, name_overridden=True, deleted_at=None)
         )
-    renamed = (
-        connection.execute(sa.select(routes_table).where(routes_table.c.rule == rule))
-        .mappings()
-        .one()
-    )
-    return dict(renamed)
+    return _stored_row(connection, rule)
 
 
-def delete_route(connection: sa.Connection, rule: str, now: datetime) -> None:
-    """Delete a route's history and tombstone it.
+def _row_of(connection: sa.Connection, rule: str) -> sa.RowMapping | None:
+    query = sa.select(routes_table).where(routes_table.c.rule == rule)
+    return connection.execute(query).mappings().first()
+
+
+def _stored_row(connection: sa.Connection, rule: str) -> dict[str, Any]:
+    row = _row_of(connection, rule)
+    if row is None:  # written in this transaction, so never reached
+        raise UnknownRouteError(rule)
+    return dict(row)
+
+
+def delete_route(connection: sa.Connection, rule: str, now: datetime) -> dict[str, Any]:
+    """Delete a route's history and tombstone it; returns the tombstoned row.
 
     Removes its buckets, its automatic incidents and its links to manual
     incidents and maintenance windows. Raises :class:`UnknownRouteError` when
@@ -269,3 +296,4 @@ def delete_route(connection: sa.Connection, rule: str, now: datetime) -> None:
         .where(routes_table.c.id == route_id)
         .values(deleted_at=now, name_overridden=False)
     )
+    return _stored_row(connection, rule)

@@ -1,55 +1,49 @@
 """Per-app state: ``app.extensions["server_status"]`` is a :class:`StatusState`.
 
-It ties together the settings, the database engine, the request recorder
-and the flush thread of one app, so several apps in one process never share
-counts or connections. The web layer reads everything it needs from here:
+It owns the parts of one app, so several apps in one process never share
+counts or connections, and wires them once, at ``init_app``:
 
-- ``state.settings`` (:class:`~.config.Settings`): prefixes, API secret, page
-  title, ``routes`` restriction, incident settings.
-- ``state.engine``: the SQLAlchemy engine (getting it does no I/O; the
-  schema is upgraded on the first connection when ``SERVER_STATUS_AUTO_MIGRATE``
-  is on). Tables are in ``models``;
-  routes to show are the rows of ``server_status_routes`` with ``deleted_at``
-  NULL (and, when ``settings.routes`` is set, a rule in it).
+    request -> Recorder (capture) -> Aggregate -> Flusher -> store.write_flush
+            -> status database -> reports -> web
+
+- ``state.settings`` (:class:`~.config.Settings`): read once at ``init_app``.
+- ``state.registry`` (:class:`~.routes.RouteRegistry`): which rules are
+  recorded and what the app says about them.
+- ``state.engine``: the SQLAlchemy engine of ``state.database``
+  (:class:`~.engine.Database`; getting it does no I/O, the schema is upgraded
+  on the first connection when ``SERVER_STATUS_AUTO_MIGRATE`` is on).
 - ``state.flush(now=None)``: write what was counted so far (tests, shutdown).
 - ``state.dropped_requests``: requests this process had to drop during a
   database outage (also logged).
 - ``state.rename_route(rule, name, doc)`` and ``state.delete_route(rule)``: the
-  admin operations, raising :class:`~.routes.UnknownRouteError` for a rule the
-  app does not know.
+  admin operations on routes, raising :class:`~.routes.UnknownRouteError` for
+  a rule the app does not know.
+
+One ``os.register_at_fork`` hook per app resets everything a forked child
+must not inherit (the recorder's started flag, the aggregate, the flusher and
+the engine's connections); one ``atexit`` hook flushes what is left.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
-import threading
 import weakref
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from . import migrate
-from .aggregate import FAILURES, Aggregate, PendingBuffer
+from .aggregate import Aggregate
 from .capture import Recorder
+from .clock import utcnow
 from .config import Settings
-from .engine import resolve_engine
+from .engine import Database
 from .flusher import Flusher
-from .incidents import RouteFailures, update_automatic_incidents
-from .routes import (
-    RouteInfo,
-    app_routes,
-    delete_route,
-    rename_route,
-    rule_filter,
-    sync_routes,
-)
-from .store import add_counts, apply_retention, minute_start, utcnow
+from .routes import RouteInfo, RouteRegistry, delete_route, rename_route
 
 EXTENSION_KEY = "server_status"
-#: How often (in flush time) one process prunes old buckets.
-RETENTION_EVERY = timedelta(minutes=10)
 
 
 class StatusState:
@@ -60,63 +54,23 @@ class StatusState:
         #: collector handles): the flush thread needs its URL rules and names.
         self.app = app
         self.settings = settings
-        self.should_record = rule_filter(settings)
+        self.registry = RouteRegistry(app, settings)
+        self.database = Database(app, settings)
         self.aggregate = Aggregate()
-        self.flusher = Flusher(
-            self.aggregate,
-            self._write,
-            interval_seconds=settings.flush_interval_seconds,
-            max_buckets=settings.buffer_max_buckets,
+        self.flusher = Flusher(self.aggregate, self.database, self.registry, settings)
+        self.recorder = Recorder(
+            settings, self.aggregate, self.registry.should_record, self.flusher
         )
-        self.recorder = Recorder(settings, self.aggregate, self.should_record, self.flusher.start)
-        self._engine: sa.Engine | None = None
-        self._owns_engine = False
-        self._schema_ready = False
-        self._engine_lock = threading.RLock()
-        self._migrating = _Migrating()
-        self._next_retention: datetime | None = None
-        reference = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: _after_fork(reference))
+        _register_process_hooks(self)
 
     @property
     def engine(self) -> sa.Engine:
-        """The SQLAlchemy engine; getting it does no I/O.
-
-        With ``SERVER_STATUS_AUTO_MIGRATE`` on (the default) the first
-        connection made through it in a process upgrades the schema first
-        (under a cross-process lock), so readers and the flush thread always
-        find the tables.
-        """
-        with self._engine_lock:
-            if self._engine is None:
-                self._engine, self._owns_engine = resolve_engine(self.app, self.settings)
-                if self.settings.auto_migrate:
-                    sa.event.listen(self._engine, "engine_connect", self._ensure_schema)
-            return self._engine
+        """The SQLAlchemy engine (see :attr:`.engine.Database.engine`)."""
+        return self.database.engine
 
     def disable_auto_migrate(self) -> None:
         """Never upgrade automatically in this process (the ``db`` CLI commands)."""
-        self._schema_ready = True
-
-    def _ensure_schema(self, _connection: sa.Connection) -> None:
-        # Runs on every connection of the engine (also the host's, when shared
-        # with Flask-SQLAlchemy): the common case must cost one attribute read.
-        if self._schema_ready or self._migrating.active:
-            return
-        with self._engine_lock:
-            if self._schema_is_ready():
-                return
-            self._migrating.active = True
-            try:
-                migrate.upgrade(self.engine)
-            finally:
-                self._migrating.active = False
-            self._schema_ready = True
-
-    def _schema_is_ready(self) -> bool:
-        # Re-read under the lock (another thread may have just upgraded); a method
-        # so type checkers do not narrow it to the value read before the lock.
-        return self._schema_ready
+        self.database.disable_auto_migrate()
 
     def flush(self, now: datetime | None = None) -> bool:
         """Write everything counted so far; False when the database could not be reached."""
@@ -129,61 +83,50 @@ class StatusState:
 
     def app_routes(self) -> dict[str, RouteInfo]:
         """The app's recorded rules with their docstring names."""
-        return app_routes(self.app, self.should_record, unmatched=self.settings.record_unmatched)
+        return self.registry.app_routes()
 
-    def rename_route(self, rule: str, name: str, doc: str) -> dict[str, Any]:
-        """Rename (and re-add if deleted) the route of ``rule``; returns its row."""
+    def rename_route(self, rule: str, name: str, doc: str | None) -> dict[str, Any]:
+        """Rename (and re-add if deleted) the route of ``rule``; returns its row.
+
+        ``doc=None`` keeps the stored description. Raises
+        :class:`~.routes.UnknownRouteError` for a rule the app does not know.
+        """
         with self.engine.begin() as connection:
             return rename_route(connection, rule, name, doc, self.app_routes().get(rule), utcnow())
 
-    def delete_route(self, rule: str) -> None:
-        """Delete the route's history; its traffic is ignored until re-added."""
-        with self.engine.begin() as connection:
-            delete_route(connection, rule, utcnow())
+    def delete_route(self, rule: str) -> dict[str, Any]:
+        """Delete the route's history; its traffic is ignored until re-added.
 
-    def _write(self, pending: PendingBuffer, now: datetime | None) -> None:
-        now = now or utcnow()
-        infos = self.app_routes()
-        for rule, _minute in pending.buckets:
-            infos.setdefault(rule, RouteInfo("", rule, ""))
+        Returns the tombstoned row; raises :class:`~.routes.UnknownRouteError`
+        when no live route has ``rule``.
+        """
         with self.engine.begin() as connection:
-            live = sync_routes(connection, infos, now)
-            counts: dict[tuple[int, int], list[float]] = {}
-            failures: dict[int, RouteFailures] = {}
-            for (rule, minute), counters in pending.buckets.items():
-                route = live.get(rule)
-                if route is None:
-                    continue  # deleted by an admin: ignored until re-added
-                counts[(route.id, minute)] = counters
-                if counters[FAILURES]:
-                    failed_at = min(now, minute_start(minute) + timedelta(minutes=1))
-                    seen = failures.get(route.id)
-                    if seen is None or seen.last_failure_at < failed_at:
-                        failures[route.id] = RouteFailures(
-                            route.name, failed_at, pending.errors.get(rule)
-                        )
-            add_counts(connection, counts)
-            update_automatic_incidents(connection, failures, now, self.settings)
-            if self._next_retention is None or now >= self._next_retention:
-                apply_retention(connection, now, self.settings)
-                self._next_retention = now + RETENTION_EVERY
+            return delete_route(connection, rule, utcnow())
 
-    def _after_fork_in_child(self) -> None:
-        self._engine_lock = threading.RLock()
+    def reset_after_fork(self) -> None:
+        """In a forked child: forget the parent's counts, thread and connections."""
         self.recorder.reset_after_fork()
-        if self._engine is not None and self._owns_engine:
-            # Connections inherited from the parent must not be used by the child.
-            self._engine.dispose(close=False)
+        self.aggregate.reset_after_fork()
+        self.flusher.reset_after_fork()
+        self.database.reset_after_fork()
 
 
-class _Migrating(threading.local):
-    active = False
+def _register_process_hooks(state: StatusState) -> None:
+    # Weak references: the hooks must not keep a discarded app alive.
+    reference = weakref.ref(state)
 
+    def after_fork_in_child() -> None:
+        alive = reference()
+        if alive is not None:
+            alive.reset_after_fork()
 
-def _after_fork(reference: weakref.ref[StatusState]) -> None:
-    state = reference()
-    if state is not None:
-        state._after_fork_in_child()
+    def at_exit() -> None:
+        alive = reference()
+        if alive is not None and alive.flusher.started:
+            alive.flusher.stop(flush=True)
+
+    os.register_at_fork(after_in_child=after_fork_in_child)
+    atexit.register(at_exit)
 
 
 def get_state(app: Flask | None = None) -> StatusState:

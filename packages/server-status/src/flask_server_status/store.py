@@ -1,4 +1,8 @@
-"""Writing buckets: the additive upsert, rollups and retention.
+"""The storage layer's writes: the flush transaction, the additive upsert, retention.
+
+:func:`write_flush` is the whole transaction one flush commits: sync the
+route rows, add the counts, open, refresh and resolve automatic incidents,
+and (when due) prune old buckets.
 
 Every flush adds its per-minute deltas to the minute bucket *and* to the hour
 and day buckets that contain it, in one transaction, with
@@ -17,54 +21,20 @@ daily rows (401): at most 4,003 bucket rows per route, however long it runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from .aggregate import FAILURES, PendingBuffer
+from .automatic_incidents import RouteFailures, update_automatic_incidents
+from .clock import bucket_start, minute_start
 from .config import Settings
-from .models import BUCKET_TABLES, COUNTER_COLUMNS
-
-EPOCH = datetime(1970, 1, 1)
+from .models import BUCKET_TABLES, COUNTER_COLUMNS, dialect_insert
+from .routes import RouteInfo, sync_routes
 
 #: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order,
 #: where minute is ``int(unix_time) // 60``.
 MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
-
-
-def utcnow() -> datetime:
-    """The current time as the naive UTC datetime every table stores."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def minute_start(minute: int) -> datetime:
-    """The naive UTC start of minute number ``minute`` since the Unix epoch."""
-    return EPOCH + timedelta(minutes=minute)
-
-
-def minute_of(moment: datetime) -> int:
-    """The minute number (``int(unix_time) // 60``) of a naive UTC datetime."""
-    return int((moment - EPOCH).total_seconds()) // 60
-
-
-def bucket_start(moment: datetime, granularity: str) -> datetime:
-    """Truncate a naive UTC datetime to its ``minute``, ``hour`` or ``day`` bucket."""
-    if granularity == "minute":
-        return moment.replace(second=0, microsecond=0)
-    if granularity == "hour":
-        return moment.replace(minute=0, second=0, microsecond=0)
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:
-    """An ``INSERT`` supporting ``on_conflict_do_*`` for the connection's database."""
-    name = connection.dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"flask-server-status supports SQLite and PostgreSQL, not {name}")
 
 
 def add_counts(connection: sa.Connection, counts: MinuteCounts) -> None:
@@ -123,3 +93,44 @@ def apply_retention(connection: sa.Connection, now: datetime, settings: Settings
         result = connection.execute(sa.delete(table).where(table.c.bucket_start < cutoff))
         deleted += result.rowcount
     return deleted
+
+
+def write_flush(
+    engine: sa.Engine,
+    pending: PendingBuffer,
+    routes: Mapping[str, RouteInfo],
+    now: datetime,
+    settings: Settings,
+    *,
+    prune: bool,
+) -> None:
+    """Write ``pending`` in one transaction at ``now``; raises when the database fails.
+
+    ``routes`` are the app's recorded rules (rules counted but no longer in
+    the app get a row named after the rule). Counts of tombstoned routes are
+    dropped. ``prune`` also applies retention. Nothing is written unless the
+    whole transaction commits, so a failed flush can be retried as is.
+    """
+    infos = dict(routes)
+    for rule, _minute in pending.buckets:
+        infos.setdefault(rule, RouteInfo("", rule, ""))
+    with engine.begin() as connection:
+        live = sync_routes(connection, infos, now)
+        counts: dict[tuple[int, int], list[float]] = {}
+        failures: dict[int, RouteFailures] = {}
+        for (rule, minute), counters in pending.buckets.items():
+            route = live.get(rule)
+            if route is None:
+                continue  # deleted by an admin: ignored until re-added
+            counts[(route.id, minute)] = counters
+            if counters[FAILURES]:
+                failed_at = min(now, minute_start(minute) + timedelta(minutes=1))
+                seen = failures.get(route.id)
+                if seen is None or seen.last_failure_at < failed_at:
+                    failures[route.id] = RouteFailures(
+                        route.name, failed_at, pending.errors.get(rule)
+                    )
+        add_counts(connection, counts)
+        update_automatic_incidents(connection, failures, now, settings)
+        if prune:
+            apply_retention(connection, now, settings)

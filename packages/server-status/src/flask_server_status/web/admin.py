@@ -9,20 +9,26 @@ Enabling the API without a secret is refused at ``init_app`` (see ``config``).
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import models, reports
-from ..routes import UnknownRouteError
+from .. import incidents, maintenance, models, reports
+from ..auth import token_matches
+from ..clock import utcnow
+from ..config import Settings
+from ..reports.admin import (
+    all_routes,
+    latest_incidents,
+    latest_maintenance,
+    maintenance_detail,
+    route_dict,
+)
 from ..state import StatusState
-from . import manage
 from .errors import ApiError, install_error_handlers, json_response
 from .headers import no_sniff
-from .resources import add_not_found, add_resource
+from .resources import Prefix, add_resource
 from .validation import Fields, existing_id, read_json_object
 
 AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="flask-server-status"'}
@@ -32,46 +38,23 @@ RULE = {"max_length": 500, "min_length": 1}
 MAINTENANCE_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "route_ids"})
 
 
-def bearer_token_matches(header: str | None, secret: str | None) -> bool:
-    """Whether an ``Authorization`` header carries ``secret`` as its bearer token."""
-    if secret is None or header is None:
-        return False
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(
-        token.strip().encode("utf-8", "replace"), secret.encode("utf-8", "replace")
-    )
+def authenticate(settings: Settings) -> None:
+    """404 while the admin API is off, 401 unless the request carries the secret."""
+    if not settings.api_enabled:
+        raise ApiError(404, "not found (the admin API is not enabled)")
+    if not token_matches(request.headers.get("Authorization"), settings.api_secret):
+        raise ApiError(401, "missing or wrong bearer token", AUTHENTICATE)
+
+
+def admin_prefix(settings: Settings) -> Prefix:
+    """The admin prefix: unrouted requests are authenticated like routed ones."""
+    return Prefix(settings.admin_prefix, finish=no_sniff, guard=lambda: authenticate(settings))
 
 
 def _admin(payload: object, status: int = 200) -> Response:
     response = json_response(payload, status)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _latest(conn: sa.Connection, table: sa.Table, column: str) -> list[sa.RowMapping]:
-    """At most ``LIST_LIMIT`` rows of ``table``, the latest ``column`` first."""
-    query = (
-        sa.select(table)
-        .order_by(table.c[column].desc(), table.c.id.desc())
-        .limit(reports.LIST_LIMIT)
-    )
-    return list(conn.execute(query).mappings())
-
-
-def route_dict(row: Any) -> dict[str, Any]:
-    """A route row as the admin API shows it."""
-    return {
-        "id": row["id"],
-        "rule": row["rule"],
-        "endpoint": row["endpoint"] or None,
-        "name": row["name"],
-        "doc": row["doc"] or "",
-        "name_overridden": bool(row["name_overridden"]),
-        "deleted_at": reports.isoformat(row["deleted_at"]),
-        "created_at": reports.isoformat(row["created_at"]),
-    }
 
 
 def admin_blueprint(state: StatusState) -> Blueprint:
@@ -81,12 +64,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     install_error_handlers(blueprint)
     blueprint.after_request(no_sniff)
 
-    @blueprint.before_request
-    def authenticate() -> None:
-        if not settings.api_enabled:
-            raise ApiError(404, "not found (the admin API is not enabled)")
-        if not bearer_token_matches(request.headers.get("Authorization"), settings.api_secret):
-            raise ApiError(401, "missing or wrong bearer token", AUTHENTICATE)
+    blueprint.before_request(lambda: authenticate(settings))
 
     def fields(**options: Any) -> Fields:
         return Fields(read_json_object(settings.api_max_body_bytes), **options)
@@ -94,46 +72,18 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     # --- routes ---------------------------------------------------------------------
 
     def list_routes() -> ResponseReturnValue:
-        with state.engine.connect() as conn:
-            rows = conn.execute(sa.select(models.routes).order_by(models.routes.c.id)).mappings()
-            return _admin({"routes": [route_dict(row) for row in rows]})
+        return _admin(all_routes(state.engine))
 
     def configure() -> ResponseReturnValue:
         body = fields(allowed={"rule", "name", "doc"}, required=("rule", "name"))
         rule = body.text("rule", **RULE) or ""
         name = body.text("name", **TITLE) or ""
         doc = body.text("doc", **LONG_TEXT)
-        if doc is None:
-            doc = _current_doc(rule)
-        try:
-            row = state.rename_route(rule, name, doc)
-        except UnknownRouteError:
-            raise ApiError(404, f"no route with rule {rule!r}") from None
-        return _admin(route_dict(row))
-
-    def _current_doc(rule: str) -> str:
-        with state.engine.connect() as conn:
-            stored = conn.execute(
-                sa.select(models.routes.c.doc).where(models.routes.c.rule == rule)
-            ).scalar()
-        if stored is not None:
-            return str(stored)
-        info = state.app_routes().get(rule)
-        return info.doc if info else ""
+        return _admin(route_dict(state.rename_route(rule, name, doc)))
 
     def remove() -> ResponseReturnValue:
         rule = fields(allowed={"rule"}, required=("rule",)).text("rule", **RULE) or ""
-        try:
-            state.delete_route(rule)
-        except UnknownRouteError:
-            raise ApiError(404, f"no route with rule {rule!r}") from None
-        with state.engine.connect() as conn:
-            row = (
-                conn.execute(sa.select(models.routes).where(models.routes.c.rule == rule))
-                .mappings()
-                .one()
-            )
-        return _admin(route_dict(row))
+        return _admin(route_dict(state.delete_route(rule)))
 
     # --- incidents ------------------------------------------------------------------
 
@@ -147,16 +97,14 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         return response
 
     def list_incidents() -> ResponseReturnValue:
-        with state.engine.connect() as conn:
-            rows = _latest(conn, models.incidents, "started_at")
-            return _admin({"incidents": reports.incident_dicts(conn, rows, admin=True)})
+        return _admin(latest_incidents(state.engine))
 
     def create_incident() -> ResponseReturnValue:
         body = fields(
             allowed={"title", "status", "impact", "route_ids", "message", "started_at"},
             required=("title",),
         )
-        now = reports.utcnow()
+        now = utcnow()
         title = body.text("title", **TITLE) or ""
         status = body.choice("status", models.INCIDENT_STATUSES) or "investigating"
         impact = body.choice("impact", models.INCIDENT_IMPACTS) or "minor"
@@ -164,7 +112,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         message = body.text("message", **LONG_TEXT) or ""
         started_at = body.time("started_at") or now
         with state.engine.begin() as conn:
-            incident_id = manage.create_incident(
+            incident_id = incidents.create_incident(
                 conn,
                 title=title,
                 status=status,
@@ -183,7 +131,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         incident_id = existing_id("incident", incident_id)
         body = fields(allowed={"title", "impact", "route_ids"}, at_least_one=True)
         with state.engine.begin() as conn:
-            manage.change_incident(
+            incidents.change_incident(
                 conn,
                 incident_id,
                 title=body.text("title", **TITLE),
@@ -192,24 +140,21 @@ def admin_blueprint(state: StatusState) -> Blueprint:
             )
         return incident_answer(incident_id)
 
-    def post_update(incident_id: int) -> ResponseReturnValue:
+    def post_status(incident_id: int) -> ResponseReturnValue:
         incident_id = existing_id("incident", incident_id)
         body = fields(allowed={"status", "message"}, required=("status", "message"))
         status = body.choice("status", models.INCIDENT_STATUSES) or ""
         message = body.text("message", max_length=5000, min_length=1) or ""
         with state.engine.begin() as conn:
-            manage.add_incident_update(
-                conn, incident_id, status=status, message=message, now=reports.utcnow()
-            )
+            incidents.record_status(conn, incident_id, status=status, message=message, now=utcnow())
         return incident_answer(incident_id, 201)
 
     # --- maintenance ----------------------------------------------------------------
 
     def maintenance_answer(maintenance_id: int, status: int = 200) -> ResponseReturnValue:
-        now = reports.utcnow()
-        with state.engine.connect() as conn:
-            row = manage.maintenance_row(conn, maintenance_id)
-            found = reports.maintenance_dicts(conn, [row], now)[0]
+        found = maintenance_detail(state.engine, maintenance_id, utcnow())
+        if found is None:
+            raise ApiError(404, f"no maintenance window with id {maintenance_id}")
         response = _admin(found, status)
         if status == 201:
             response.headers["Location"] = url_for(
@@ -218,10 +163,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         return response
 
     def list_maintenance() -> ResponseReturnValue:
-        now = reports.utcnow()
-        with state.engine.connect() as conn:
-            rows = _latest(conn, models.maintenance, "starts_at")
-            return _admin({"maintenance": reports.maintenance_dicts(conn, rows, now)})
+        return _admin(latest_maintenance(state.engine, utcnow()))
 
     def create_maintenance() -> ResponseReturnValue:
         body = fields(allowed=MAINTENANCE_FIELDS, required=("title", "starts_at", "ends_at"))
@@ -229,14 +171,14 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         description = body.text("description", **LONG_TEXT) or ""
         starts_at, ends_at = body.required_time("starts_at"), body.required_time("ends_at")
         with state.engine.begin() as conn:
-            maintenance_id = manage.create_maintenance(
+            maintenance_id = maintenance.create_maintenance(
                 conn,
                 title=title,
                 description=description,
                 starts_at=starts_at,
                 ends_at=ends_at,
                 route_ids=body.ids("route_ids") or [],
-                now=reports.utcnow(),
+                now=utcnow(),
             )
         return maintenance_answer(maintenance_id, 201)
 
@@ -254,7 +196,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         }
         values = {name: value for name, value in candidates.items() if value is not None}
         with state.engine.begin() as conn:
-            manage.change_maintenance(
+            maintenance.change_maintenance(
                 conn, maintenance_id, values=values, route_ids=body.ids("route_ids")
             )
         return maintenance_answer(maintenance_id)
@@ -262,7 +204,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     def delete_maintenance(maintenance_id: int) -> ResponseReturnValue:
         maintenance_id = existing_id("maintenance window", maintenance_id)
         with state.engine.begin() as conn:
-            manage.delete_maintenance(conn, maintenance_id)
+            maintenance.delete_maintenance(conn, maintenance_id)
         return Response(status=204)
 
     resources: list[tuple[str, str, dict[str, Any]]] = [
@@ -273,7 +215,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
             "incident",
             {"GET": get_incident, "PATCH": patch_incident},
         ),
-        ("/incidents/<int:incident_id>/updates", "incident_updates", {"POST": post_update}),
+        ("/incidents/<int:incident_id>/updates", "incident_updates", {"POST": post_status}),
         ("/maintenance", "maintenance", {"GET": list_maintenance, "POST": create_maintenance}),
         (
             "/maintenance/<int:maintenance_id>",
@@ -283,6 +225,4 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     ]
     for rule, endpoint, handlers in resources:
         add_resource(blueprint, rule, endpoint, handlers)
-    add_not_found(blueprint, "/<path:unknown>", "not_found")
-    add_not_found(blueprint, "/", "index")
     return blueprint

@@ -16,6 +16,8 @@ from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from ..errors import InvalidInputError, NotFoundError, StatusError
+
 log = logging.getLogger("flask_server_status")
 
 
@@ -35,8 +37,8 @@ def json_response(payload: object, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="application/json")
 
 
-def error_response(status: int, reason: str, headers: Mapping[str, str] | None = None) -> Response:
-    """The JSON error answer for ``status``."""
+def json_error(status: int, reason: str, headers: Mapping[str, str] | None = None) -> Response:
+    """The JSON error answer for ``status``: the only place an error body is built."""
     response = json_response({"error": {"status": status, "reason": reason}}, status)
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
@@ -44,8 +46,21 @@ def error_response(status: int, reason: str, headers: Mapping[str, str] | None =
     return response
 
 
-def _api_error(error: ApiError) -> Response:
-    return error_response(error.status, error.reason, error.headers)
+def api_error_response(error: ApiError) -> Response:
+    """The JSON error answer of an :class:`ApiError`."""
+    return json_error(error.status, error.reason, error.headers)
+
+
+#: The HTTP status of each domain error; the only place the two meet.
+DOMAIN_STATUSES: tuple[tuple[type[StatusError], int], ...] = (
+    (NotFoundError, 404),
+    (InvalidInputError, 422),
+)
+
+
+def _domain_error(error: StatusError) -> Response:
+    status = next((code for kind, code in DOMAIN_STATUSES if isinstance(error, kind)), 422)
+    return json_error(status, error.reason)
 
 
 def _http_error(error: HTTPException) -> Response:
@@ -56,22 +71,23 @@ def _http_error(error: HTTPException) -> Response:
         allow = getattr(error, "valid_methods", None)
         if allow:
             headers["Allow"] = ", ".join(allow)
-    return error_response(status, reason, headers)
+    return json_error(status, reason, headers)
 
 
 def _database_error(error: SQLAlchemyError) -> Response:
     log.warning("status database unavailable: %s", error.__class__.__name__)
-    return error_response(503, "the status database is unavailable; try again shortly")
+    return json_error(503, "the status database is unavailable; try again shortly")
 
 
 def _unexpected_error(error: Exception) -> Response:
     log.exception("unexpected error in a status endpoint", exc_info=error)
-    return error_response(500, "internal error in the status endpoint")
+    return json_error(500, "internal error in the status endpoint")
 
 
 def install_error_handlers(blueprint: Blueprint) -> None:
     """Answer every error raised by ``blueprint``'s views as a JSON error."""
-    blueprint.register_error_handler(ApiError, _api_error)
+    blueprint.register_error_handler(ApiError, api_error_response)
+    blueprint.register_error_handler(StatusError, _domain_error)
     blueprint.register_error_handler(HTTPException, _http_error)
     blueprint.register_error_handler(SQLAlchemyError, _database_error)
     blueprint.register_error_handler(Exception, _unexpected_error)

@@ -14,13 +14,15 @@ from flask import Blueprint, Response, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import reports
+from ..clock import isoformat, utcnow
+from ..config import Settings
 from ..state import StatusState
 from .badges import status_badge, uptime_badge
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
 from .headers import PAGE_POLICY, no_sniff
 from .openapi import document_for
-from .resources import add_not_found, add_resource
+from .resources import Prefix, add_resource
 from .validation import choice_arg, existing_id, positive_int_arg
 
 STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
@@ -42,6 +44,11 @@ def _any_origin(response: Response) -> Response:
     """Public data, no credentials involved: readable from any origin, errors included."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def public_prefix(settings: Settings) -> Prefix:
+    """The status prefix: unrouted answers carry the blueprint's headers too."""
+    return Prefix(settings.url_prefix, finish=lambda response: no_sniff(_any_origin(response)))
 
 
 def _days() -> int:
@@ -112,7 +119,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
             title=settings.page_title,
             page_url=url_for(".page", _external=True),
             feed_url=url_for(".feed", _external=True),
-            generated_at=reports.isoformat(reports.utcnow()) or "",
+            generated_at=isoformat(utcnow()) or "",
             incidents=reports.feed_incidents(state.engine),
         )
         return _public(Response(body, mimetype="application/atom+xml"))
@@ -145,10 +152,6 @@ def public_blueprint(state: StatusState) -> Blueprint:
         ("/badges/<int:route_id>/uptime.svg", "uptime_badge", uptime),
     ):
         add_resource(blueprint, rule, endpoint, {"GET": view})
-    add_not_found(blueprint, "/api/<path:unknown>", "api_not_found")
-    add_not_found(blueprint, "/badges/<path:unknown>", "badge_not_found")
-    add_not_found(blueprint, "/static/", "static_not_found")
-    add_not_found(blueprint, "/api/", "api_index")
     return blueprint
 
 

@@ -1,59 +1,90 @@
-"""URL rules whose unsupported methods still get a JSON answer.
+"""URL rules of the package, and the one hook that answers what they do not.
 
-Flask answers a wrong method with the app's own (HTML) 405 page, because a
-routing error belongs to no blueprint. Each resource here is registered for
-every method and dispatches itself, so a wrong method gets the package's JSON
-405 with an ``Allow`` header, and the app's error handlers stay untouched.
+Flask answers a request no rule matches (an unknown path, a wrong method,
+OPTIONS, TRACE, a path with ``%0A`` that no ``<path:...>`` rule can match) with
+the app's own error handlers, because a routing error belongs to no
+blueprint. :func:`install_unrouted_answers` adds ONE ``before_request`` hook
+to the app that answers such requests under the package's prefixes with its
+JSON 404, or 405 with ``Allow`` (OPTIONS: 204 with ``Allow``), before the
+host's error handlers run. The host's own paths and error handlers stay
+untouched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from .errors import ApiError
+from .errors import ApiError, api_error_response, json_error
 
 Handler = Callable[..., ResponseReturnValue]
-
-ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def add_resource(
     blueprint: Blueprint, rule: str, endpoint: str, handlers: Mapping[str, Handler]
 ) -> None:
-    """Serve ``rule`` with ``handlers`` (method -> view); other methods answer 405."""
-    allowed = set(handlers) | {"OPTIONS"}
-    if "GET" in handlers:
-        allowed.add("HEAD")
-    allow_header = ", ".join(sorted(allowed))
+    """Serve ``rule`` with ``handlers`` (method -> view; ``GET`` also answers ``HEAD``)."""
 
     def view(**kwargs: Any) -> ResponseReturnValue:
-        method = "GET" if request.method == "HEAD" else request.method
-        if method == "OPTIONS":
-            return Response(status=204, headers={"Allow": allow_header})
-        handler = handlers.get(method)
-        if handler is None:
-            raise ApiError(
-                405,
-                f"{request.method} is not allowed here; use {allow_header}",
-                {"Allow": allow_header},
-            )
-        return handler(**kwargs)
+        return handlers["GET" if request.method == "HEAD" else request.method](**kwargs)
 
     blueprint.add_url_rule(
-        rule, endpoint, view, methods=list(ALL_METHODS), provide_automatic_options=False
+        rule, endpoint, view, methods=list(handlers), provide_automatic_options=False
     )
 
 
-def add_not_found(blueprint: Blueprint, rule: str, endpoint: str) -> None:
-    """Answer unknown paths under ``rule`` (a ``<path:...>`` rule) with a JSON 404."""
+def _no_guard() -> None:
+    return None
 
-    def view(**_kwargs: Any) -> ResponseReturnValue:
-        raise ApiError(404, f"no such endpoint: {request.path}")
 
-    blueprint.add_url_rule(
-        rule, endpoint, view, methods=list(ALL_METHODS), provide_automatic_options=False
-    )
+@dataclass(frozen=True)
+class Prefix:
+    """A URL prefix the package answers in full.
+
+    ``guard`` runs first and may raise :class:`~.errors.ApiError` (the admin
+    API's token check); ``finish`` adds the headers the prefix's blueprint
+    adds to every answer.
+    """
+
+    path: str
+    finish: Callable[[Response], Response]
+    guard: Callable[[], None] = _no_guard
+
+    def covers(self, path: str) -> bool:
+        return path == self.path or path.startswith(self.path + "/")
+
+
+def _unrouted(error: NotFound | MethodNotAllowed) -> Response:
+    if isinstance(error, NotFound):
+        return json_error(404, f"no such endpoint: {request.path}")
+    allow = ", ".join(sorted({*(error.valid_methods or ()), "OPTIONS"}))
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": allow})
+    reason = f"{request.method} is not allowed here; use {allow}"
+    return json_error(405, reason, {"Allow": allow})
+
+
+def install_unrouted_answers(app: Flask, prefixes: Sequence[Prefix]) -> None:
+    """Answer requests under ``prefixes`` that match no rule (one hook per app)."""
+    # The longest prefix first, so a prefix nested in another wins.
+    ordered = sorted(prefixes, key=lambda prefix: len(prefix.path), reverse=True)
+
+    def answer_unrouted() -> Response | None:
+        error = request.routing_exception
+        if not isinstance(error, NotFound | MethodNotAllowed):
+            return None  # routed (or a redirect): the blueprint answers
+        prefix = next((p for p in ordered if p.covers(request.path)), None)
+        if prefix is None:
+            return None  # the host's own path
+        try:
+            prefix.guard()
+        except ApiError as refused:
+            return prefix.finish(api_error_response(refused))
+        return prefix.finish(_unrouted(error))
+
+    app.before_request(answer_unrouted)

@@ -1,0 +1,35 @@
+"""The read side: what the status page, the public API and the admin API show.
+
+- :mod:`.statistics`: time windows, summed counters, uptime and percentiles.
+- :mod:`.status_rules`: a route's status and the page's banner.
+- :mod:`.objects`: the rows behind an answer and their API objects.
+- :mod:`.answers`: the public answers, each one consistent read.
+- :mod:`.admin`: the admin API's reads.
+"""
+
+from .answers import (
+    feed_incidents,
+    incident_detail,
+    incident_overview,
+    maintenance_overview,
+    overall_status,
+    route_detail,
+    route_list,
+    summary,
+)
+from .statistics import MAX_HISTORY_DAYS, WINDOWS, percentile, uptime_percent
+
+__all__ = [
+    "MAX_HISTORY_DAYS",
+    "WINDOWS",
+    "feed_incidents",
+    "incident_detail",
+    "incident_overview",
+    "maintenance_overview",
+    "overall_status",
+    "percentile",
+    "route_detail",
+    "route_list",
+    "summary",
+    "uptime_percent",
+]

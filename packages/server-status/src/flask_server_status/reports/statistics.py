@@ -1,0 +1,226 @@
+"""Traffic statistics: time windows, summed counters, uptime and latency percentiles.
+
+Windows (all UTC, ``now`` truncated to the minute):
+
+- ``24h``: exactly the last 24 hours to the minute: minute buckets for the
+  partial first hour, hourly buckets for the rest. Latency percentiles and
+  ``requests_24h`` use this window too.
+- ``7d``: the current hour and the 167 before it (hourly buckets).
+- ``30d`` and ``90d``: today and the 29 or 89 UTC days before it (daily buckets).
+- Daily history: one entry per UTC day, ``days`` entries ending today.
+
+Uptime is ``(requests - failures) / requests * 100``; client errors are answered
+requests, not failures. A window without requests has ``None`` uptime.
+Percentiles are interpolated linearly inside the histogram bucket that holds
+the rank (see :func:`percentile`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import models
+from ..clock import bucket_start
+
+WINDOWS: tuple[str, ...] = ("24h", "7d", "30d", "90d")
+#: The longest daily history an answer carries (``days`` query parameter).
+MAX_HISTORY_DAYS = 90
+
+_HISTOGRAM = models.HISTOGRAM_COLUMNS
+
+
+def percentile(histogram: Sequence[int], fraction: float) -> float | None:
+    """The ``fraction`` quantile (0 < fraction <= 1) of a latency histogram, in ms.
+
+    The rank ``fraction * total`` falls into one bucket; the value is interpolated
+    linearly between that bucket's lower and upper bound, as if its requests were
+    spread evenly across it. A rank in the overflow bucket answers the largest
+    bound (the histogram knows nothing above it).
+    """
+    total = sum(histogram)
+    if total == 0:
+        return None
+    rank = fraction * total
+    bounds = models.LATENCY_BUCKETS_MS
+    seen = 0
+    for index, count in enumerate(histogram):
+        if count and seen + count >= rank:
+            if index >= len(bounds):
+                return float(bounds[-1])
+            lower = 0.0 if index == 0 else float(bounds[index - 1])
+            return lower + (bounds[index] - lower) * (rank - seen) / count
+        seen += count
+    return float(bounds[-1])
+
+
+def uptime_percent(requests: int, failures: int) -> float | None:
+    """Uptime in percent, truncated (never rounded up) to 4 decimals."""
+    if requests <= 0:
+        return None
+    # Integer arithmetic: 999 of 1000 is exactly 99.9, not 99.8999.
+    return (requests - failures) * 1_000_000 // requests / 10_000
+
+
+def round_ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@dataclass
+class Counts:
+    """Summed counters of some buckets."""
+
+    requests: int = 0
+    failures: int = 0
+    client_errors: int = 0
+    histogram: list[int] = field(default_factory=lambda: [0] * len(_HISTOGRAM))
+
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> Counts:
+        """From ``(requests, failures, client_errors, *histogram)`` integer columns."""
+        return cls(values[0], values[1], values[2], list(values[3:]))
+
+    @classmethod
+    def from_sums(cls, values: Sequence[Any]) -> Counts:
+        """Like :meth:`from_values` for SUM()s, which PostgreSQL answers as Decimal."""
+        return cls.from_values([int(value or 0) for value in values])
+
+    def add(self, other: Counts) -> None:
+        self.requests += other.requests
+        self.failures += other.failures
+        self.client_errors += other.client_errors
+        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
+
+    @property
+    def uptime(self) -> float | None:
+        return uptime_percent(self.requests, self.failures)
+
+
+@dataclass
+class RouteStats:
+    """Everything the API reports about one route's traffic."""
+
+    windows: dict[str, Counts] = field(default_factory=lambda: {w: Counts() for w in WINDOWS})
+    days: dict[date, Counts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The bucket boundaries of every window for one ``now``."""
+
+    now: datetime
+
+    @property
+    def minute(self) -> datetime:
+        return bucket_start(self.now, "minute")
+
+    @property
+    def hour(self) -> datetime:
+        return bucket_start(self.now, "hour")
+
+    @property
+    def today(self) -> datetime:
+        return bucket_start(self.now, "day")
+
+    @property
+    def day_start_24h(self) -> datetime:
+        """First minute of the 24h window."""
+        return self.minute - timedelta(minutes=24 * 60 - 1)
+
+    @property
+    def first_full_hour_24h(self) -> datetime:
+        """First hourly bucket entirely inside the 24h window."""
+        start = self.day_start_24h
+        floor = start.replace(minute=0)
+        return floor if floor == start else floor + timedelta(hours=1)
+
+    @property
+    def start_7d(self) -> datetime:
+        return self.hour - timedelta(hours=7 * 24 - 1)
+
+    def start_days(self, days: int) -> datetime:
+        return self.today - timedelta(days=days - 1)
+
+
+def _sum_columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+    names = ("requests", "failures", "client_errors", *_HISTOGRAM)
+    return [sa.func.sum(table.c[name]).label(name) for name in names]
+
+
+def load_stats(
+    conn: Connection, route_ids: Iterable[int], window: Window, *, history_days: int
+) -> dict[int, RouteStats]:
+    """Window totals and daily counts for ``route_ids``: four queries, any number of routes."""
+    ids = sorted(set(route_ids))
+    stats: dict[int, RouteStats] = {route_id: RouteStats() for route_id in ids}
+    if not ids:
+        return stats
+    minute, hourly, daily = models.minute_buckets, models.hourly_buckets, models.daily_buckets
+
+    def grouped(table: sa.Table, start: datetime, end: datetime | None) -> sa.Select[Any]:
+        conditions = [table.c.route_id.in_(ids), table.c.bucket_start >= start]
+        if end is not None:
+            conditions.append(table.c.bucket_start < end)
+        return (
+            sa.select(table.c.route_id, *_sum_columns(table))
+            .where(*conditions)
+            .group_by(table.c.route_id)
+        )
+
+    full_hour = window.first_full_hour_24h
+    parts = [
+        ("24h", grouped(minute, window.day_start_24h, full_hour)),
+        ("24h", grouped(hourly, full_hour, None)),
+        ("7d", grouped(hourly, window.start_7d, None)),
+    ]
+    for name, query in parts:
+        for route_id, *values in conn.execute(query):
+            stats[route_id].windows[name].add(Counts.from_sums(values))
+
+    oldest = window.start_days(max(MAX_HISTORY_DAYS, history_days))
+    start_30d = window.start_days(30)
+    day_rows = conn.execute(
+        sa.select(
+            daily.c.route_id,
+            daily.c.bucket_start,
+            daily.c.requests,
+            daily.c.failures,
+            daily.c.client_errors,
+            *(daily.c[name] for name in _HISTOGRAM),
+        ).where(daily.c.route_id.in_(ids), daily.c.bucket_start >= oldest)
+    )
+    for route_id, day_start, *values in day_rows:
+        route = stats[route_id]
+        day = Counts.from_values(values)
+        route.days[day_start.date()] = day
+        # Uptime windows need only the two counts, not the histogram.
+        for name in ("90d", "30d") if day_start >= start_30d else ("90d",):
+            route.windows[name].requests += day.requests
+            route.windows[name].failures += day.failures
+            route.windows[name].client_errors += day.client_errors
+    return stats
+
+
+def history(stats: RouteStats, window: Window, days: int) -> list[dict[str, Any]]:
+    """``days`` daily entries ending today, oldest first, empty days included."""
+    entries = []
+    first = window.start_days(days).date()
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        counts = stats.days.get(day, Counts())
+        entries.append(
+            {
+                "date": day.isoformat(),
+                "requests": counts.requests,
+                "failures": counts.failures,
+                "client_errors": counts.client_errors,
+                "uptime": counts.uptime,
+                "latency_p95_ms": round_ms(percentile(counts.histogram, 0.95)),
+            }
+        )
+    return entries

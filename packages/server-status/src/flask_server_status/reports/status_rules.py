@@ -1,0 +1,80 @@
+"""The status rules: what a route's status and the page's banner are.
+
+Pure functions of what is open right now (incidents and maintenance windows as
+API objects) and whether a route has seen traffic; no I/O, so the rules can be
+read, tested and changed in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+INDICATOR_DESCRIPTIONS: dict[str, str] = {
+    "operational": "All systems operational",
+    "degraded": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+    "maintenance": "Under maintenance",
+    "no_data": "No data yet",
+}
+
+
+def _affects(route_ids: Sequence[int], route_id: int) -> bool:
+    """Whether an incident or window with ``route_ids`` covers the route (empty = all)."""
+    return not route_ids or route_id in route_ids
+
+
+def route_status(
+    route_id: int,
+    *,
+    has_data: bool,
+    open_incidents: Sequence[Mapping[str, Any]],
+    active_maintenance: Sequence[Mapping[str, Any]],
+) -> str:
+    """Maintenance, then the worst open incident's impact, then data or no data.
+
+    An open incident with impact ``major`` or ``critical`` means ``outage``,
+    ``minor`` means ``degraded``; impact ``none`` is informational.
+    """
+    if any(_affects(window["route_ids"], route_id) for window in active_maintenance):
+        return "maintenance"
+    impacts = {i["impact"] for i in open_incidents if _affects(i["route_ids"], route_id)}
+    if impacts & {"major", "critical"}:
+        return "outage"
+    if "minor" in impacts:
+        return "degraded"
+    return "operational" if has_data else "no_data"
+
+
+def overall_indicator(
+    route_statuses: Sequence[str],
+    *,
+    open_incidents: Sequence[Mapping[str, Any]],
+    active_maintenance: Sequence[Mapping[str, Any]],
+) -> str:
+    """The page's banner, from the routes' statuses and what is open right now.
+
+    ``major_outage`` when a critical incident is open or every route with data
+    is out; ``partial_outage`` when some route is out; then degraded,
+    maintenance, operational; ``no_data`` when no route has seen traffic and
+    nothing is open.
+    """
+    impacts = {incident["impact"] for incident in open_incidents}
+    with_data = [status for status in route_statuses if status != "no_data"]
+    if "critical" in impacts or (with_data and all(s == "outage" for s in with_data)):
+        return "major_outage"
+    if "outage" in route_statuses or "major" in impacts:
+        return "partial_outage"
+    if "degraded" in route_statuses or "minor" in impacts:
+        return "degraded"
+    if active_maintenance or "maintenance" in route_statuses:
+        return "maintenance"
+    if with_data:
+        return "operational"
+    return "no_data"
+
+
+def status_object(indicator: str) -> dict[str, str]:
+    """The API's status object: the indicator and its description."""
+    return {"indicator": indicator, "description": INDICATOR_DESCRIPTIONS[indicator]}
