@@ -5,7 +5,7 @@
 """
 
 from flask_management_endpoints.blueprint import z_blueprint
-from flask_management_endpoints.errors import ConfigurationError
+from flask_management_endpoints.errors import ConfigError, ConfigurationError
 from flask_management_endpoints.extension import ManagementEndpoints, drain_on_sigterm
 from flask_management_endpoints.health.availability import (
     Availability,
@@ -18,6 +18,7 @@ from flask_management_endpoints.state import availability
 
 __all__ = [
     "Availability",
+    "ConfigError",
     "ConfigurationError",
     "Health",
     "LivenessState",

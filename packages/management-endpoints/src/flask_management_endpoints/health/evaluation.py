@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,13 +77,16 @@ class _Slot:
 
 
 class Evaluator:
-    """Evaluates contributor trees; one per application, safe across threads and forks."""
+    """Evaluates contributor trees; one per application, safe across threads.
+
+    After a fork the child must call :meth:`after_fork` (the app's at-fork
+    hook does).
+    """
 
     def __init__(self, settings: EvaluationSettings, aggregator: StatusAggregator) -> None:
         self.settings = settings
         self.aggregator = aggregator
         self._lock = threading.Lock()
-        self._pid = -1
         self._pool: ThreadPoolExecutor | None = None
         self._slots: dict[Check, _Slot] = {}
 
@@ -193,8 +195,13 @@ class Evaluator:
             slot.future = None
         return outcome
 
+    def after_fork(self) -> None:
+        """In a forked child: the parent's pool and runs in flight have no threads here."""
+        self._lock = threading.Lock()
+        self._pool = None
+        self._slots = {}
+
     def _slot(self, check: Check) -> _Slot:
-        self._executor()  # resets the slots in a freshly forked process
         slot = self._slots.get(check)
         if slot is None:
             with self._lock:
@@ -202,17 +209,12 @@ class Evaluator:
         return slot
 
     def _executor(self) -> ThreadPoolExecutor:
-        # A pool or a run in flight inherited through fork() has no threads
-        # behind it in the child, so each process starts its own.
-        pid = os.getpid()
-        if self._pid != pid or self._pool is None:
+        if self._pool is None:
             with self._lock:
-                if self._pid != pid or self._pool is None:
+                if self._pool is None:
                     self._pool = ThreadPoolExecutor(
                         max_workers=self.settings.max_workers, thread_name_prefix="health-check"
                     )
-                    self._slots = {}
-                    self._pid = pid
         return self._pool
 
 

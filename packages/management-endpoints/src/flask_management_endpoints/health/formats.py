@@ -2,10 +2,12 @@
 
 The media type follows the request's ``Accept`` header; anything else
 (including the ``*/*`` that Kubernetes sends) gets Actuator v3.
+:func:`render` is the one place that turns an evaluated tree into a body.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -33,6 +35,44 @@ def negotiate(request: Request) -> str:
 def dumps(document: Any) -> str:
     # default=str: a check's details must never turn an answer into a 500.
     return json.dumps(document, separators=(",", ":"), default=str)
+
+
+def render(
+    node: Node,
+    media_type: str,
+    *,
+    components: bool,
+    details: bool,
+    groups: tuple[str, ...],
+    http_status: Callable[[Status], int],
+    service_id: str,
+    release_id: Callable[[], str | None],
+) -> str:
+    """The body of a health answer in ``media_type``.
+
+    ``components`` and ``details``: what the caller may see; ``groups``: the
+    group names listed at the root. ``release_id`` is called only for
+    ``application/health+json``.
+    """
+    if media_type == HEALTH_JSON:
+        document = health_json_document(
+            node,
+            components=components,
+            details=details,
+            http_status=http_status,
+            service_id=service_id,
+            release_id=release_id(),
+        )
+        return dumps(document)
+    if components or groups:
+        return dumps(actuator_document(node, components=components, details=details, groups=groups))
+    return status_body(node.status)
+
+
+@functools.lru_cache(maxsize=64)
+def status_body(status: Status) -> str:
+    """``{"status": ...}``, serialised once per status (the probes' answer)."""
+    return dumps({"status": status})
 
 
 def actuator_document(

@@ -1,8 +1,9 @@
-"""The health engine of one app: built from :class:`Settings`, answers ``/health`` requests.
+"""The health endpoint of one app: built from :class:`Settings`, answers ``/health`` requests.
 
 This is where the parts meet: availability state, built-in indicators,
 user checks and remote dependencies become the registry's components; the
-evaluator runs them; the details policy and the media type shape the answer.
+evaluator runs them; the details policy decides what is shown and
+:mod:`~flask_management_endpoints.health.formats` shapes the answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from flask import Request, Response
 
+from flask_management_endpoints.auth import Authorizer
 from flask_management_endpoints.config import Settings
 from flask_management_endpoints.dependencies import (
     BUDGET_ENVIRON,
@@ -27,28 +29,21 @@ from flask_management_endpoints.dependencies import (
     parse_budget,
     parse_chain,
 )
-from flask_management_endpoints.errors import ConfigurationError, subkey
+from flask_management_endpoints.errors import ConfigError, subkey
 from flask_management_endpoints.health.availability import Availability
-from flask_management_endpoints.health.contributors import Check, Contributor
-from flask_management_endpoints.health.details import Authorizer
+from flask_management_endpoints.health.contributors import Check, Composite, Contributor
 from flask_management_endpoints.health.evaluation import Evaluator, Node
-from flask_management_endpoints.health.formats import (
-    HEALTH_JSON,
-    actuator_document,
-    dumps,
-    health_json_document,
-    negotiate,
-)
+from flask_management_endpoints.health.formats import HEALTH_JSON, negotiate, render, status_body
 from flask_management_endpoints.health.groups import PROBE_GROUPS, build_groups
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.registry import Registry, Target
-from flask_management_endpoints.health.status import HttpStatusMapper, Status, StatusAggregator
+from flask_management_endpoints.health.status import HttpStatusMapper, StatusAggregator
 from flask_management_endpoints.responses import body_response, not_found
 from flask_management_endpoints.version import app_version
 
 
-class HealthEngine:
-    """Everything needed to answer health requests under one configuration."""
+class HealthEndpoint:
+    """Answers ``/health`` and everything below it, under one configuration."""
 
     def __init__(
         self,
@@ -71,7 +66,6 @@ class HealthEngine:
         self.evaluator = Evaluator(settings.evaluation, StatusAggregator(settings.status_order))
         self.authorizer = Authorizer(settings.auth_token, settings.authorize)
         self.client = HttpClient(settings.evaluation.max_workers)
-        self._terse: dict[str, str] = {}
 
         self.registry = self._registry(availability, indicators, prefix, scheme)
 
@@ -92,7 +86,7 @@ class HealthEngine:
         }
         clash = sorted(set(components) & set(settings.dependencies))
         if clash:
-            raise ConfigurationError(
+            raise ConfigError(
                 'Z_ENDPOINTS["service_dependencies"]', f"names already used by checks: {clash}"
             )
         readiness: dict[str, Check] = {}
@@ -129,7 +123,7 @@ class HealthEngine:
             url = dependency_url(target, scheme=scheme, prefix=prefix, check=check)
         except ValueError as error:
             key = subkey('Z_ENDPOINTS["service_dependencies"]', name)
-            raise ConfigurationError(key, str(error)) from error
+            raise ConfigError(key, str(error)) from error
         return dependency_check(
             name,
             url,
@@ -149,29 +143,18 @@ class HealthEngine:
         if target.in_process and not (components or target.groups) and media_type != HEALTH_JSON:
             # The probes' path (liveness, ping): status only, nothing else to build.
             status = self.evaluator.status_in_process(target.contributor)
-            return body_response(
-                self._terse_body(status), self.mapper.status_code(status), media_type
-            )
+            return body_response(status_body(status), self.mapper.status_code(status), media_type)
         node = self._evaluate(target, request)
-        details = target.show_details.allows(authorized)
-        if media_type == HEALTH_JSON:
-            document = health_json_document(
-                node,
-                components=components,
-                details=details,
-                http_status=self.mapper.status_code,
-                service_id=self.service_id,
-                release_id=app_version(self.app_config),
-            )
-            body = dumps(document)
-        elif components or target.groups:
-            body = dumps(
-                actuator_document(
-                    node, components=components, details=details, groups=target.groups
-                )
-            )
-        else:
-            body = self._terse_body(node.status)
+        body = render(
+            node,
+            media_type,
+            components=components,
+            details=target.show_details.allows(authorized),
+            groups=target.groups,
+            http_status=self.mapper.status_code,
+            service_id=self.service_id,
+            release_id=lambda: app_version(self.app_config),
+        )
         return body_response(body, self.mapper.status_code(node.status), media_type)
 
     def _evaluate(self, target: Target, request: Request) -> Node:
@@ -192,13 +175,6 @@ class HealthEngine:
         finally:
             current_call.reset(token)
 
-    def _terse_body(self, status: Status) -> str:
-        """``{"status": ...}``, serialised once per status."""
-        body = self._terse.get(status)
-        if body is None:
-            body = self._terse.setdefault(status, dumps({"status": status}))
-        return body
-
     def _skip(self, chain: tuple[str, ...]) -> Health | None:
         """What remote checks answer instead of being called, when the chain says stop."""
         if self.chain_id in chain:
@@ -207,9 +183,24 @@ class HealthEngine:
             return Health.unknown(skipped=f"dependency chain reached {self.settings.max_hops} hops")
         return None
 
+    def after_fork(self) -> None:
+        """In a forked child: drop the pool, the HTTP session and queries in flight."""
+        self.evaluator.after_fork()
+        self.client.after_fork()
+        for check in _checks(self.registry.root):
+            reset = getattr(check.function, "after_fork", None)
+            if callable(reset):
+                reset()
+
     def close(self) -> None:
         self.evaluator.shutdown()
         self.client.close()
+
+
+def _checks(contributor: Contributor) -> list[Check]:
+    if isinstance(contributor, Composite):
+        return [check for member in contributor.members.values() for check in _checks(member)]
+    return [contributor]
 
 
 def _memo(function: Callable[[], bool]) -> Callable[[], bool]:
