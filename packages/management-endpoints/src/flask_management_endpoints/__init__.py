@@ -11,6 +11,7 @@ from flask_management_endpoints.health.availability import (
     Availability,
     LivenessState,
     ReadinessState,
+    StartupState,
 )
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status
@@ -24,6 +25,7 @@ __all__ = [
     "LivenessState",
     "ManagementEndpoints",
     "ReadinessState",
+    "StartupState",
     "Status",
     "availability",
     "drain_on_sigterm",

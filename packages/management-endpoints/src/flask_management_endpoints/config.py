@@ -50,6 +50,8 @@ KNOWN_KEYS = (
     "max_hops",
     "handle_sigterm",
     "drain_seconds",
+    "startup_declared",
+    "max_waiting_evaluations",
     "indicators",
     "info",
     "kubernetes",
@@ -57,7 +59,7 @@ KNOWN_KEYS = (
     "enable_service_instance_id",
 )
 #: Component names of the availability state, which checks cannot replace.
-RESERVED_NAMES = ("livenessState", "readinessState")
+RESERVED_NAMES = ("livenessState", "readinessState", "startupState")
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,10 @@ class Settings:
     probe_deadline: float = 0.8
     handle_sigterm: bool = False
     drain_seconds: float = 5.0
+    #: The startup group waits for ``availability(app).startup = STARTED``.
+    startup_declared: bool = False
+    #: Full ``/health`` evaluations per process that may wait for running checks.
+    max_waiting_evaluations: int = 2
     #: Built-in indicators that are on, with the options for their factory.
     indicators: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: {name: {} for name in INDICATORS}
@@ -128,6 +134,8 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
         max_hops=values.positive_int(*get("max_hops", 2)),
         handle_sigterm=values.boolean(*get("handle_sigterm", False)),
         drain_seconds=values.seconds(*get("drain_seconds", 5.0), zero=True),
+        startup_declared=values.boolean(*get("startup_declared", False)),
+        max_waiting_evaluations=values.positive_int(*get("max_waiting_evaluations", 2)),
         indicators=_indicators(raw.get("indicators") or {}),
         info=read_info_options(raw),
     )

@@ -8,6 +8,7 @@ evaluator runs them; the details policy decides what is shown and
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -30,14 +31,14 @@ from flask_management_endpoints.dependencies import (
     parse_chain,
 )
 from flask_management_endpoints.errors import ConfigError, subkey
-from flask_management_endpoints.health.availability import Availability
+from flask_management_endpoints.health.availability import Availability, StartupState
 from flask_management_endpoints.health.contributors import Check, Composite, Contributor
-from flask_management_endpoints.health.evaluation import Evaluator, Node
+from flask_management_endpoints.health.evaluation import Evaluator, Node, Wait
 from flask_management_endpoints.health.formats import HEALTH_JSON, negotiate, render, status_body
 from flask_management_endpoints.health.groups import PROBE_GROUPS, build_groups
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.registry import Registry, Target
-from flask_management_endpoints.health.status import HttpStatusMapper, StatusAggregator
+from flask_management_endpoints.health.status import HttpStatusMapper, Status, StatusAggregator
 from flask_management_endpoints.responses import body_response, not_found
 from flask_management_endpoints.version import app_version
 
@@ -66,6 +67,10 @@ class HealthEndpoint:
         self.evaluator = Evaluator(settings.evaluation, StatusAggregator(settings.status_order))
         self.authorizer = Authorizer(settings.auth_token, settings.authorize)
         self.client = HttpClient(settings.evaluation.max_workers)
+        self.availability = availability
+        # Full evaluations allowed to wait at once; the others answer at once
+        # from the last results, so /health never holds the threads probes need.
+        self._waiting = threading.BoundedSemaphore(settings.max_waiting_evaluations)
 
         self.registry = self._registry(availability, indicators, prefix, scheme)
 
@@ -97,6 +102,7 @@ class HealthEndpoint:
             "liveness": ("livenessState",),
             "readiness": ("readinessState",),
             "ping": ("ping",) if "ping" in components else (),
+            "startup": ("startupState",),
         }
         for group, members in settings.check_groups.items():
             defaults[group] = defaults.get(group, ()) + members
@@ -113,7 +119,10 @@ class HealthEndpoint:
             groups,
             show_components=settings.show_components,
             show_details=settings.show_details,
-            remote_variants={"readiness": readiness},
+            group_members={
+                "readiness": readiness,
+                "startup": {"startupState": Check(availability.startup_health, in_process=True)},
+            },
         )
 
     def _dependency(
@@ -140,9 +149,13 @@ class HealthEndpoint:
             return not_found(f"no health group or component at {path!r}", request.path)
         components = target.show_components.allows(authorized)
         media_type = negotiate(request)
+        if target.group == "startup":
+            self._check_startup(request)
         if target.in_process and not (components or target.groups) and media_type != HEALTH_JSON:
             # The probes' path (liveness, ping): status only, nothing else to build.
             status = self.evaluator.status_in_process(target.contributor)
+            if target.group == "readiness" and status == Status.UP:
+                self._started()
             return body_response(status_body(status), self.mapper.status_code(status), media_type)
         node = self._evaluate(target, request)
         body = render(
@@ -159,7 +172,21 @@ class HealthEndpoint:
 
     def _evaluate(self, target: Target, request: Request) -> Node:
         if target.in_process:  # no pool, no cache, no dependency chain needed
-            return self.evaluator.evaluate_in_process(target.contributor)
+            node = self.evaluator.evaluate_in_process(target.contributor)
+        elif target.group in PROBE_GROUPS:
+            node = self._evaluate_pooled(target, request, Wait.LAST)
+        elif self._waiting.acquire(blocking=False):
+            try:
+                node = self._evaluate_pooled(target, request, Wait.FRESH)
+            finally:
+                self._waiting.release()
+        else:
+            node = self._evaluate_pooled(target, request, Wait.NEVER)
+        if target.group == "readiness" and node.status == Status.UP:
+            self._started()
+        return node
+
+    def _evaluate_pooled(self, target: Target, request: Request, wait: Wait) -> Node:
         chain = parse_chain(request.environ.get(CHAIN_ENVIRON))
         deadline = self.settings.evaluation.deadline
         if target.group in PROBE_GROUPS:  # Kubernetes waits 1 s by default
@@ -170,10 +197,23 @@ class HealthEndpoint:
         token = current_call.set(Call(chain, time.monotonic() + deadline))
         try:
             return self.evaluator.evaluate(
-                target.contributor, skip_remote=self._skip(chain), deadline=deadline
+                target.contributor, skip_remote=self._skip(chain), deadline=deadline, wait=wait
             )
         finally:
             current_call.reset(token)
+
+    def _started(self) -> None:
+        """Readiness answered UP: start-up is over, unless the app declares it itself."""
+        if not self.settings.startup_declared:
+            self.availability.startup = StartupState.STARTED
+
+    def _check_startup(self, request: Request) -> None:
+        """Before start-up is over, the startup group asks readiness first."""
+        if self.availability.startup is StartupState.STARTED or self.settings.startup_declared:
+            return
+        readiness = self.registry.resolve("readiness")
+        assert readiness is not None  # a built-in group
+        self._evaluate(readiness, request)
 
     def _skip(self, chain: tuple[str, ...]) -> Health | None:
         """What remote checks answer instead of being called, when the chain says stop."""

@@ -1,7 +1,8 @@
 """Health groups: named subsets of the root's components with their own policy.
 
 ``liveness`` (in-process state only), ``readiness`` (readiness state plus
-readiness checks) and ``ping`` always exist; the configuration may add
+readiness checks), ``startup`` (start-up state plus start-up checks) and
+``ping`` always exist; the configuration may add
 members to them and define further groups with ``include`` / ``exclude``.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from flask_management_endpoints.errors import ConfigError, subkey
 from flask_management_endpoints.health.details import Show
 
-PROBE_GROUPS = ("liveness", "readiness", "ping")
+PROBE_GROUPS = ("liveness", "readiness", "ping", "startup")
 
 
 @dataclass(frozen=True)
