@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing
-import socket
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.gunicorn import GunicornProcess
+from tests.support.tcp_proxy import TcpProxy
 
 APP = """
 from flask import Flask
@@ -51,32 +51,6 @@ ManagementEndpoints(app, db=db)
 """
 PROBE_INTERVAL = 0.1
 PROBE_TIMEOUT = 5.0
-
-
-class Blackhole:
-    """Accepts TCP connections on loopback and never reads or answers."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0), backlog=512)
-        self.port = self.socket.getsockname()[1]
-        self.held: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.socket.accept()
-            except OSError:  # closed by stop()
-                return
-            self.held.append(connection)
-
-    def stop(self) -> None:
-        self.socket.close()
-        for connection in self.held:
-            connection.close()
 
 
 def get(connection: http.client.HTTPConnection, path: str) -> float:
@@ -138,7 +112,7 @@ def summary(name: str, latencies: list[float]) -> str:
     )
 
 
-def run(workdir: Path, blackhole: Blackhole, args: argparse.Namespace, waiting: int) -> None:
+def run(workdir: Path, blackhole: TcpProxy, args: argparse.Namespace, waiting: int) -> None:
     module = workdir / f"under_load_{waiting}.py"
     module.write_text(APP.format(port=blackhole.port, waiting=waiting))
     server = GunicornProcess(
@@ -184,15 +158,14 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.seconds <= 120 or not 1 <= args.clients <= 200:
         parser.error("--seconds must be 1-120 and --clients 1-200")
-    blackhole = Blackhole()
-    blackhole.start()
+    blackhole = TcpProxy()
     try:
         with tempfile.TemporaryDirectory() as workdir:
             run(Path(workdir), blackhole, args, waiting=2)
             if args.compare:
                 run(Path(workdir), blackhole, args, waiting=64)
     finally:
-        blackhole.stop()
+        blackhole.close()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from flask_management_endpoints.dependencies import (
     parse_budget,
     parse_chain,
 )
-from flask_management_endpoints.errors import ConfigError, subkey
+from flask_management_endpoints.errors import ConfigError, subkey, z_key
 from flask_management_endpoints.health.availability import Availability, StartupState
 from flask_management_endpoints.health.contributors import Check, Composite, Contributor
 from flask_management_endpoints.health.evaluation import Evaluator, Node, Wait
@@ -83,6 +83,7 @@ class HealthEndpoint:
     ) -> Registry:
         """The root components (state, indicators, checks, dependencies) and the groups."""
         settings = self.settings
+        _check_indicator_names(settings, indicators)
         components: dict[str, Contributor] = {
             "livenessState": Check(availability.liveness_health, in_process=True),
             "readinessState": Check(availability.readiness_health, in_process=True),
@@ -235,6 +236,18 @@ class HealthEndpoint:
     def close(self) -> None:
         self.evaluator.shutdown()
         self.client.close()
+
+
+def _check_indicator_names(settings: Settings, indicators: Mapping[str, Check]) -> None:
+    """A check may not take a built-in indicator's name unless that indicator is off."""
+    for name in sorted(set(indicators) & set(settings.checks)):
+        group = next((g for g, names in settings.check_groups.items() if name in names), "health")
+        raise ConfigError(
+            z_key("check_functions", group, name),
+            f"has the name of the built-in {name!r} indicator ({z_key('indicators', name)}); "
+            "rename the check, or switch the indicator off to replace it: "
+            f'"indicators": {{"{name}": False}}',
+        )
 
 
 def _checks(contributor: Contributor) -> list[Check]:

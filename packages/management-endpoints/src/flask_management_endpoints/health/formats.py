@@ -133,9 +133,18 @@ def health_json_document(
             if details and outcome.status != Status.UP:
                 error = outcome.health.details.get("error")
                 entry["output"] = str(error) if error else str(outcome.status)
-            checks[f"{path or 'self'}:responseTime"] = [entry]
+            checks[f"{health_json_name(path) or 'self'}:responseTime"] = [entry]
         document["checks"] = checks
     return document
+
+
+def health_json_name(path: str) -> str:
+    """A component path as the draft's ``componentName``, which must not hold a colon.
+
+    ``%`` and ``:`` are percent-encoded (``redis:cache`` -> ``redis%3Acache``),
+    so the name stays unique and can be decoded back.
+    """
+    return path.replace("%", "%25").replace(":", "%3A")
 
 
 def _leaves(node: Node, path: str) -> Iterator[tuple[str, Outcome]]:
