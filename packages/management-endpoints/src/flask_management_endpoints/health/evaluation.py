@@ -29,6 +29,7 @@ from typing import NamedTuple
 from flask_management_endpoints.health.contributors import Check, Composite, Contributor
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status, StatusAggregator
+from flask_management_endpoints.info.masking import mask_value
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ def _log_change(check: Check, before: Outcome | None, after: Outcome) -> None:
         check.name,
         after.status,
         f" (was {before.status})" if before is not None else "",
-        f": {error}" if error else "",
+        f": {mask_value(str(error))}" if error else "",
     )
 
 

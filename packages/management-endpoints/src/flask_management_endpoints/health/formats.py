@@ -17,6 +17,7 @@ from flask import Request
 
 from flask_management_endpoints.health.evaluation import CompositeOutcome, Node, Outcome
 from flask_management_endpoints.health.status import Status
+from flask_management_endpoints.info.masking import mask_secrets, mask_value
 
 ACTUATOR_V3 = "application/vnd.spring-boot.actuator.v3+json"
 JSON = "application/json"
@@ -87,7 +88,9 @@ def actuator_document(
                 for name, child in node.components.items()
             }
     elif details and node.health.details:
-        document["details"] = dict(node.health.details)
+        # Values only: health details have no secret keys, but a dependency's
+        # URL or a driver's error may carry a password.
+        document["details"] = mask_secrets(dict(node.health.details), ())
     if groups:
         document["groups"] = list(groups)
     return document
@@ -132,7 +135,7 @@ def health_json_document(
             }
             if details and outcome.status != Status.UP:
                 error = outcome.health.details.get("error")
-                entry["output"] = str(error) if error else str(outcome.status)
+                entry["output"] = mask_value(str(error)) if error else str(outcome.status)
             checks[f"{health_json_name(path) or 'self'}:responseTime"] = [entry]
         document["checks"] = checks
     return document
