@@ -5,14 +5,12 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from flask_management_endpoints import ConfigError, Health, ManagementEndpoints
 from tests.management_endpoints.apps import make_app
-from tests.support.postgres import postgres_base_url
 from tests.support.tcp_proxy import TcpProxy
 
 QUIET = {"diskSpace": False, "memory": False}
@@ -69,14 +67,11 @@ def test_switching_the_indicator_off_lets_a_check_take_its_name() -> None:
     assert components["ping"] == {"status": "DOWN", "details": {"mine": True}}
 
 
-def test_a_forked_child_recovers_from_a_db_query_in_flight_at_the_fork(tmp_path: Path) -> None:
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip("TEST_POSTGRES_URL is not set; PostgreSQL tests need a server")
+def test_a_forked_child_recovers_from_a_db_query_in_flight_at_the_fork(postgres_url: str) -> None:
     from flask import Flask
     from flask_sqlalchemy import SQLAlchemy
 
-    url = make_url(base)
+    url = make_url(postgres_url)
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
     proxy.forwarding = False  # the first query's connection is blackholed
     app = Flask("orders")
