@@ -79,12 +79,6 @@ def show(key: str, raw: object) -> Show:
         raise ConfigError(key, f"expected one of {choices}, got {raw!r}") from None
 
 
-def one_of(key: str, raw: object, choices: tuple[str, ...]) -> str:
-    if not isinstance(raw, str) or raw not in choices:
-        raise ConfigError(key, f"expected one of {', '.join(map(repr, choices))}, got {raw!r}")
-    return raw
-
-
 def callables(key: str, raw: object, check: Callable[[str, object], None]) -> dict[str, Any]:
     """A dict of names to callables; ``check(key, name)`` validates each name."""
     entries = mapping(key, raw)
