@@ -23,7 +23,7 @@ from flask import Flask
 
 from flask_management_endpoints import ManagementEndpoints
 from flask_management_endpoints.health.contributors import Check
-from flask_management_endpoints.state import state_of
+from flask_management_endpoints.state import get_state
 from tests.support.fake_service import FakeService
 
 
@@ -47,7 +47,7 @@ def main() -> None:
         }
         ManagementEndpoints(app)
         client = app.test_client()
-        members = state_of(app).engine().registry.root.members
+        members = get_state(app).endpoint().registry.root.members
         checks = [c for c in members.values() if isinstance(c, Check) and c.remote]
         assert len(checks) == args.deps
 

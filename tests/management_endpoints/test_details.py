@@ -28,7 +28,10 @@ def test_show_components_never_hides_components_and_their_paths() -> None:
     client = app.test_client()
     response = client.get("/z/health")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "DOWN", "groups": ["liveness", "ping", "readiness"]}
+    assert response.get_json() == {
+        "status": "DOWN",
+        "groups": ["liveness", "ping", "readiness", "startup"],
+    }
     assert client.get("/z/health/db").status_code == 404
 
 

@@ -14,7 +14,7 @@ from tests.support.fake_service import FakeService
 def test_root_lists_the_groups_in_name_order() -> None:
     app = make_app({"groups": {"ops": {"include": ["memory"]}, "batch": {"include": ["ping"]}}})
     body = app.test_client().get("/z/health").get_json()
-    assert body["groups"] == ["batch", "liveness", "ops", "ping", "readiness"]
+    assert body["groups"] == ["batch", "liveness", "ops", "ping", "readiness", "startup"]
 
 
 def test_liveness_and_ping_never_call_checks_or_dependencies(

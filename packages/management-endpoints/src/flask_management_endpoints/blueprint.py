@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, current_app, request, url_for
+from flask import Blueprint, Flask, Response, request, url_for
 from flask.blueprints import BlueprintSetupState
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from flask_management_endpoints.errors import ConfigurationError
+from flask_management_endpoints.errors import ConfigError
 from flask_management_endpoints.info import collect_info
 from flask_management_endpoints.responses import (
     NO_STORE,
@@ -22,7 +22,7 @@ from flask_management_endpoints.responses import (
     method_not_allowed,
     not_found,
 )
-from flask_management_endpoints.state import DEFAULT_PREFIX, state_of
+from flask_management_endpoints.state import DEFAULT_PREFIX, get_state
 from flask_management_endpoints.version import read_version
 
 z_blueprint = Blueprint("management_endpoints", __name__, url_prefix=DEFAULT_PREFIX)
@@ -32,41 +32,37 @@ z_blueprint = Blueprint("management_endpoints", __name__, url_prefix=DEFAULT_PRE
 def _remember_prefix(setup: BlueprintSetupState) -> None:
     # Dependency URLs and the discovery links use the prefix this app
     # mounted the blueprint at; the first registration wins.
-    state = state_of(cast(Flask, setup.app))
+    state = get_state(cast(Flask, setup.app))
     if state.prefix is None:
         state.prefix = (setup.url_prefix or "").rstrip("/")
 
 
-@z_blueprint.errorhandler(ConfigurationError)
-def _configuration_error(error: ConfigurationError) -> Response:
+@z_blueprint.errorhandler(ConfigError)
+def _configuration_error(error: ConfigError) -> Response:
     # Reached with the blueprint alone, or when the configuration is replaced
     # after start-up; init_app raises the same error to its caller instead.
     return json_error(500, "Configuration Error", str(error), request.path)
 
 
 @z_blueprint.before_app_request
-def _method_not_allowed() -> Response | None:
-    """A JSON 405 (with ``Allow``) for another method on a management path.
+def _json_routing_errors() -> Response | None:
+    """A JSON 404, or 405 with ``Allow``, for every method and path under the prefix.
 
     Routing failed before any blueprint was chosen, so a blueprint error
     handler is never asked; this hook runs before Flask raises the routing
-    error and leaves every other path to the app's own error handlers.
+    error (OPTIONS and TRACE included, and paths no rule can match, such as
+    ones holding a newline) and leaves every other path to the app's own
+    error handlers.
     """
     error = request.routing_exception
-    if not isinstance(error, MethodNotAllowed):
+    if not isinstance(error, NotFound | MethodNotAllowed):
         return None
-    # Which endpoint would a GET reach? Only ours answer here.
-    adapter = current_app.create_url_adapter(request)
-    assert adapter is not None  # a request is being served
-    try:
-        rule, _ = adapter.match(method="GET", return_rule=True)
-    except HTTPException:  # no GET either, or a redirect: not a path of ours
+    path, prefix = request.path, get_state().mount_prefix
+    if prefix and path != prefix and not path.startswith(prefix + "/"):
         return None
-    if current_app.blueprints.get(rule.endpoint.rpartition(".")[0]) is not z_blueprint:
-        return None
-    if rule.endpoint.endswith(".unknown"):
-        return not_found(f"no management endpoint at {request.path!r}", request.path)
-    return method_not_allowed(request.method, sorted(error.valid_methods or ()), request.path)
+    if isinstance(error, MethodNotAllowed):
+        return method_not_allowed(request.method, sorted(error.valid_methods or ()), path)
+    return not_found(f"no management endpoint at {path!r}", path)
 
 
 @z_blueprint.get("", strict_slashes=False)
@@ -97,25 +93,21 @@ def health(path: str) -> Response:
     """The root of the health tree, or a group or component below it."""
     # The request object itself, not the proxy: the probe path reads it often.
     current_request = request._get_current_object()  # type: ignore[attr-defined]
-    return state_of().engine().respond(path, current_request)
+    return get_state().endpoint().respond(path, current_request)
 
 
 @z_blueprint.get("/info")
 def info() -> Response:
-    return json_response(collect_info(state_of().app), 200)
+    state = get_state()
+    return json_response(collect_info(state.app, state.settings.info), 200)
 
 
 @z_blueprint.get("/version")
 def version() -> Response:
-    state = state_of()
-    state.settings()  # an invalid configuration answers as for every endpoint
+    state = get_state()
+    state.endpoint()  # an invalid configuration answers as for every endpoint
     try:
         text, status = read_version(state.app.config)
     except Exception as error:  # a broken version_function is the app's bug, not a crash
         text, status = f"version unavailable: {type(error).__name__}: {error}", 500
     return Response(text, status, headers=NO_STORE, content_type="text/plain; charset=utf-8")
-
-
-@z_blueprint.get("/<path:unknown>")
-def unknown(unknown: str) -> Response:
-    return not_found(f"no management endpoint at {request.path!r}", request.path)

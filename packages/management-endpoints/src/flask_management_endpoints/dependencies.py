@@ -116,30 +116,37 @@ def parse_chain(header: str | None) -> tuple[str, ...]:
 
 
 class HttpClient:
-    """One pooled ``requests.Session`` per process (sessions must not cross a fork)."""
+    """One pooled ``requests.Session`` per process.
+
+    A session must not cross a fork (its sockets would be shared with the
+    parent): the app's at-fork hook calls :meth:`after_fork` in the child.
+    """
 
     def __init__(self, pool_size: int) -> None:
         self.pool_size = pool_size
         self._lock = threading.Lock()
-        self._pid = -1
         self._session: requests.Session | None = None
 
     @property
     def session(self) -> requests.Session:
-        pid = os.getpid()
-        if self._session is None or self._pid != pid:
+        if self._session is None:
             with self._lock:
-                if self._session is None or self._pid != pid:
+                if self._session is None:
                     session = requests.Session()
                     adapter = HTTPAdapter(pool_connections=8, pool_maxsize=self.pool_size)
                     session.mount("http://", adapter)
                     session.mount("https://", adapter)
                     session.headers["User-Agent"] = "flask-management-endpoints"
-                    self._session, self._pid = session, pid
+                    self._session = session
         return self._session
 
+    def after_fork(self) -> None:
+        """In a forked child: forget the parent's session (and a lock it may have held)."""
+        self._lock = threading.Lock()
+        self._session = None
+
     def close(self) -> None:
-        if self._session is not None and self._pid == os.getpid():
+        if self._session is not None:
             self._session.close()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class ConfigurationError(ValueError):
+class ConfigError(ValueError):
     """A configuration value is invalid.
 
     Raised at ``init_app`` time (or on the first request when only the
@@ -18,6 +18,18 @@ class ConfigurationError(ValueError):
         self.reason = reason
 
 
+#: The name earlier versions exported; the same class.
+ConfigurationError = ConfigError
+
+
 def subkey(key: str, name: object) -> str:
     """``subkey('Z_ENDPOINTS["groups"]', "ops")`` -> ``Z_ENDPOINTS["groups"]["ops"]``."""
     return f'{key}["{name}"]' if isinstance(name, str) else f"{key}[{name!r}]"
+
+
+def z_key(*names: object) -> str:
+    """``z_key("info", "git_dir")`` -> ``Z_ENDPOINTS["info"]["git_dir"]``: a key in messages."""
+    key = "Z_ENDPOINTS"
+    for name in names:
+        key = subkey(key, name)
+    return key

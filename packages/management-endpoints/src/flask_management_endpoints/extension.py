@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from flask_management_endpoints import info, no_log
+from flask_management_endpoints import no_log
 from flask_management_endpoints.blueprint import z_blueprint
-from flask_management_endpoints.state import DEFAULT_PREFIX, state_of
+from flask_management_endpoints.state import DEFAULT_PREFIX, get_state
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -22,7 +22,7 @@ class ManagementEndpoints:
     Flask-SQLAlchemy instance for the ``db`` indicator (default: the one
     registered on the app, if any). The configuration (``Z_ENDPOINTS``) is
     validated in :meth:`init_app`; an invalid value raises
-    :class:`ConfigurationError` naming the key.
+    :class:`ConfigError` naming the key.
     """
 
     def __init__(
@@ -40,11 +40,10 @@ class ManagementEndpoints:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        state = state_of(app)
+        state = get_state(app)
         state.db = self.db
         app.register_blueprint(z_blueprint, url_prefix=self.prefix)
-        state.engine()
-        info.validate_config(app)
+        state.load()
         if self.no_log:
             no_log.install(app, lambda: [state.mount_prefix])
 
@@ -56,7 +55,5 @@ def drain_on_sigterm(app: Flask, drain_seconds: float | None = None) -> None:
     call it yourself where the server installs its own handlers after the
     app is loaded (gunicorn ``--preload``: from ``post_worker_init``).
     """
-    state = state_of(app)
-    state.install_sigterm(
-        state.settings().drain_seconds if drain_seconds is None else drain_seconds
-    )
+    state = get_state(app)
+    state.install_sigterm(state.settings.drain_seconds if drain_seconds is None else drain_seconds)

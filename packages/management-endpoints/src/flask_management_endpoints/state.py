@@ -7,7 +7,9 @@ pattern); everything that belongs to one app lives here.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import weakref
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -15,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 from flask_management_endpoints.config import Settings, read_settings
+from flask_management_endpoints.config_watch import watch_config
 from flask_management_endpoints.dependencies import preferred_scheme
-from flask_management_endpoints.errors import ConfigurationError, subkey
+from flask_management_endpoints.errors import ConfigError, subkey
 from flask_management_endpoints.health.availability import Availability, install_sigterm_handler
 from flask_management_endpoints.health.contributors import Check
+from flask_management_endpoints.health.endpoint import HealthEndpoint
 from flask_management_endpoints.health.health import Health
-from flask_management_endpoints.health_engine import HealthEngine
 from flask_management_endpoints.indicators import database, disk_space, memory, ping
 
 if TYPE_CHECKING:
@@ -28,15 +31,20 @@ if TYPE_CHECKING:
 
 EXTENSION_KEY = "management_endpoints"
 DEFAULT_PREFIX = "/z"
+#: The app config keys the settings are read from.
+CONFIG_KEYS = ("Z_ENDPOINTS", "BACKEND_TIMEOUT", "PREFERRED_URL_SCHEME")
 logger = logging.getLogger(__name__)
 
 
 class ManagementState:
-    """Per-app state: availability, mount prefix and the current health engine.
+    """Per-app state: availability, mount prefix and the current health endpoint.
 
-    The engine is built from the configuration when first needed and built
-    again when ``Z_ENDPOINTS`` is replaced, so configuration set after
-    ``register_blueprint`` or ``init_app`` still applies (as it always has).
+    The settings are read once: at ``init_app`` (:meth:`load`), or on the
+    first request when only the blueprint is registered. Replacing one of
+    :data:`CONFIG_KEYS` later (``app.config["Z_ENDPOINTS"] = {...}``) is
+    noticed when it happens and read on the next request, so configuration
+    set after ``register_blueprint`` or ``init_app`` still applies, without
+    any per-request comparison.
     """
 
     def __init__(self, app: Flask) -> None:
@@ -44,62 +52,84 @@ class ManagementState:
         self.availability = Availability()
         self.prefix: str | None = None
         self.db: SQLAlchemy | None = None
-        self._engine: HealthEngine | None = None
-        self._source: tuple[Any, ...] = ()
+        self._endpoint: HealthEndpoint | None = None
+        # Built by load() to validate at init_app; adopted by the first
+        # request unless a database was registered in between.
+        self._loaded: tuple[HealthEndpoint, object] | None = None
         self._lock = threading.Lock()
         self._sigterm_installed = False
+        watch_config(app, CONFIG_KEYS, self._config_replaced)
+        reference = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _after_fork(reference))
 
     @property
     def mount_prefix(self) -> str:
         return self.prefix if self.prefix is not None else DEFAULT_PREFIX
 
-    def engine(self) -> HealthEngine:
-        """The health engine for the app's current configuration."""
-        engine = self._engine
-        # Tuple equality compares each item by identity first, so an
-        # unchanged configuration costs a few lookups per request.
-        if engine is None or self._source != self._config_source():
+    def load(self) -> None:
+        """Read and validate the configuration now (``init_app``); raises :class:`ConfigError`."""
+        with self._lock:
+            database = self._database()
+            self._loaded = (self._build(database), database)
+
+    def endpoint(self) -> HealthEndpoint:
+        """The health endpoint for the app's current configuration."""
+        endpoint = self._endpoint
+        if endpoint is None:
             with self._lock:
-                source = self._config_source()
-                if self._engine is None or self._source != source:
-                    self._replace(source)
-            engine = self._engine
-            assert engine is not None
-        return engine
+                if self._endpoint is None:
+                    self._endpoint = self._adopt_or_build()
+                endpoint = self._endpoint
+        return endpoint
 
+    @property
     def settings(self) -> Settings:
-        return self.engine().settings
+        return self.endpoint().settings
 
-    def _config_source(self) -> tuple[Any, ...]:
-        config = self.app.config
-        return (
-            config.get("Z_ENDPOINTS"),
-            config.get("BACKEND_TIMEOUT"),
-            config.get("PREFERRED_URL_SCHEME"),
-            self.db or self.app.extensions.get("sqlalchemy"),
-            self.prefix,
-        )
+    def _adopt_or_build(self) -> HealthEndpoint:
+        loaded, self._loaded = self._loaded, None
+        database = self._database()
+        if loaded is not None and loaded[1] is database:
+            return loaded[0]
+        if loaded is not None:
+            loaded[0].close()
+        return self._build(database)
 
-    def _replace(self, source: tuple[Any, ...]) -> None:
+    def _database(self) -> object:
+        return self.db or self.app.extensions.get("sqlalchemy")
+
+    def _config_replaced(self) -> None:
+        with self._lock:
+            retired = [self._endpoint, self._loaded[0] if self._loaded else None]
+            self._endpoint, self._loaded = None, None
+        for endpoint in retired:
+            if endpoint is not None:
+                endpoint.close()
+
+    def _build(self, database: object) -> HealthEndpoint:
         settings = read_settings(self.app.config)
-        engine = HealthEngine(
+        endpoint = HealthEndpoint(
             settings,
             availability=self.availability,
-            indicators=self._indicators(settings),
+            indicators=self._indicators(settings, database),
             prefix=self.mount_prefix,
             scheme=preferred_scheme(self.app.config),
             service_name=self.app.name,
             app_config=self.app.config,
         )
-        old, self._engine, self._source = self._engine, engine, source
-        if old is not None:
-            old.close()
         if settings.handle_sigterm and not self._sigterm_installed:
             self.install_sigterm(settings.drain_seconds)
+        return endpoint
 
-    def _indicators(self, settings: Settings) -> dict[str, Check]:
+    def after_fork(self) -> None:
+        """In a forked child: nothing the parent had in flight is inherited."""
+        self._lock = threading.Lock()
+        for endpoint in (self._endpoint, self._loaded[0] if self._loaded else None):
+            if endpoint is not None:
+                endpoint.after_fork()
+
+    def _indicators(self, settings: Settings, db: Any) -> dict[str, Check]:
         options = settings.indicators
-        db = self.db or self.app.extensions.get("sqlalchemy")
         factories: dict[str, Callable[..., Callable[[], Health]]] = {
             "ping": ping,
             "diskSpace": disk_space,
@@ -114,7 +144,7 @@ class ManagementState:
                     function = factory(**options[name])
                 except (TypeError, ValueError) as error:
                     key = subkey('Z_ENDPOINTS["indicators"]', name)
-                    raise ConfigurationError(key, str(error)) from error
+                    raise ConfigError(key, str(error)) from error
                 indicators[name] = Check(function, in_process=name == "ping", name=name)
         return indicators
 
@@ -135,7 +165,13 @@ class ManagementState:
         self._sigterm_installed = True
 
 
-def state_of(app: Flask | None = None) -> ManagementState:
+def _after_fork(reference: weakref.ref[ManagementState]) -> None:
+    state = reference()
+    if state is not None:
+        state.after_fork()
+
+
+def get_state(app: Flask | None = None) -> ManagementState:
     """The management state of ``app`` (default: the current app), created on first use."""
     target = app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
     state = target.extensions.get(EXTENSION_KEY)
@@ -150,4 +186,4 @@ def availability(app: Flask | None = None) -> Availability:
 
     >>> availability(app).readiness = ReadinessState.REFUSING_TRAFFIC
     """
-    return state_of(app).availability
+    return get_state(app).availability

@@ -1,7 +1,8 @@
 """Availability state (liveness and readiness) and the SIGTERM drain.
 
 Liveness says whether the process is healthy enough to keep running;
-readiness says whether it should receive traffic. Both are in-process
+readiness says whether it should receive traffic; start-up says whether it
+has finished starting (a Kubernetes ``startupProbe``). Both are in-process
 state, changed from code (for example ``availability().readiness =
 ReadinessState.REFUSING_TRAFFIC`` during a warm-up) or by the optional
 SIGTERM handler, which flips readiness to refusing so that Kubernetes takes
@@ -30,6 +31,11 @@ class ReadinessState(enum.Enum):
     REFUSING_TRAFFIC = "REFUSING_TRAFFIC"
 
 
+class StartupState(enum.Enum):
+    STARTING = "STARTING"
+    STARTED = "STARTED"
+
+
 _UP = Health.up()
 
 
@@ -39,6 +45,8 @@ class Availability:
     def __init__(self) -> None:
         self.liveness = LivenessState.CORRECT
         self.readiness = ReadinessState.ACCEPTING_TRAFFIC
+        #: Set to STARTED by the app, or by the first readiness answer that is UP.
+        self.startup = StartupState.STARTING
 
     def liveness_health(self) -> Health:
         """``livenessState``: UP while CORRECT, DOWN when BROKEN."""
@@ -51,6 +59,12 @@ class Availability:
         if self.readiness is ReadinessState.ACCEPTING_TRAFFIC:
             return _UP
         return Health.out_of_service(state=self.readiness.value)
+
+    def startup_health(self) -> Health:
+        """``startupState``: UP once STARTED, OUT_OF_SERVICE before."""
+        if self.startup is StartupState.STARTED:
+            return _UP
+        return Health.out_of_service(state=self.startup.value)
 
 
 _SignalHandler = Any  # a callable, signal.SIG_DFL, signal.SIG_IGN or None

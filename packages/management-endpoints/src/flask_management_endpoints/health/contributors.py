@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from flask_management_endpoints.errors import ConfigurationError, subkey
+from flask_management_endpoints.errors import ConfigError, subkey
 from flask_management_endpoints.health.health import Health
 
 CheckFunction = Callable[[], "Health | bool"]
@@ -66,9 +66,7 @@ def all_in_process(contributor: Contributor) -> bool:
 def check_component_name(key: str, name: object) -> None:
     """Names appear in URL paths: non-empty, at most 128 characters, no ``/``."""
     if not isinstance(name, str) or not name or len(name) > 128 or "/" in name:
-        raise ConfigurationError(
-            key, f"component names must be 1-128 characters without '/': {name!r}"
-        )
+        raise ConfigError(key, f"component names must be 1-128 characters without '/': {name!r}")
 
 
 def contributor_from_config(key: str, value: object, name: str = "") -> Contributor:
@@ -89,6 +87,6 @@ def contributor_from_config(key: str, value: object, name: str = "") -> Contribu
                 subkey(key, member_name), member, f"{name}/{member_name}" if name else member_name
             )
         return Composite(members)
-    raise ConfigurationError(
+    raise ConfigError(
         key, f"expected a callable or a non-empty mapping of checks, got {type(value).__name__}"
     )

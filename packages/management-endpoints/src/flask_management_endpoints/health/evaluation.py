@@ -6,14 +6,19 @@ check's last result is kept for a success or a failure TTL, and requests
 that arrive while a check runs wait for that same run (single flight), so a
 burst of probes runs each check once. A check that hangs keeps at most one
 pool thread busy: later evaluations join its run and time out at once.
+
+How long an evaluation may wait is its :class:`Wait`: for a fresh result
+(the default), only for a first result (the probes: the last result serves
+while a newer one is on its way), or not at all (a request that would
+otherwise hold a server thread the probes need).
 """
 
 from __future__ import annotations
 
 import contextvars
+import enum
 import logging
 import math
-import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +29,7 @@ from typing import NamedTuple
 from flask_management_endpoints.health.contributors import Check, Composite, Contributor
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.status import Status, StatusAggregator
+from flask_management_endpoints.info.masking import mask_value
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +66,20 @@ class EvaluationSettings:
     failure_ttl: float = 1.0
 
 
-# A check once started: its (cached) outcome, or its run and when that began.
-_Started = Outcome | tuple[Future[Outcome], float]
+class Wait(enum.Enum):
+    """How long an evaluation waits for a check that is running."""
+
+    #: For a result younger than its TTL, up to the deadline.
+    FRESH = "fresh"
+    #: The last result serves while a newer one is on its way; wait only for a first one.
+    LAST = "last"
+    #: Never: the last result, or UNKNOWN while the first run is on its way.
+    NEVER = "never"
+
+
+# A check once started: its (cached) outcome, or its run, when that began,
+# and the result before it (None for a first run).
+_Started = Outcome | tuple[Future[Outcome], float, Outcome | None]
 
 
 class _Slot:
@@ -78,13 +96,16 @@ class _Slot:
 
 
 class Evaluator:
-    """Evaluates contributor trees; one per application, safe across threads and forks."""
+    """Evaluates contributor trees; one per application, safe across threads.
+
+    After a fork the child must call :meth:`after_fork` (the app's at-fork
+    hook does).
+    """
 
     def __init__(self, settings: EvaluationSettings, aggregator: StatusAggregator) -> None:
         self.settings = settings
         self.aggregator = aggregator
         self._lock = threading.Lock()
-        self._pid = -1
         self._pool: ThreadPoolExecutor | None = None
         self._slots: dict[Check, _Slot] = {}
 
@@ -94,20 +115,25 @@ class Evaluator:
         *,
         skip_remote: Health | None = None,
         deadline: float | None = None,
+        wait: Wait = Wait.FRESH,
     ) -> Node:
         """Evaluate ``contributor`` within ``deadline`` seconds (default: the configured one).
 
         Remote checks answer ``skip_remote`` instead of running, when given.
+        ``wait`` says whether a check still running is waited for (see :class:`Wait`);
+        a run is started (or joined) whenever the cached result is too old.
         """
         started_at = time.monotonic()
         running: dict[Check, _Started] = {}
         self._start(contributor, running, skip_remote)
         seconds = self.settings.deadline if deadline is None else deadline
-        return self._collect(contributor, running, started_at + seconds, skip_remote)
+        if wait is Wait.NEVER:
+            seconds = 0.0
+        return self._collect(contributor, running, started_at + seconds, skip_remote, wait)
 
     def evaluate_in_process(self, contributor: Contributor) -> Node:
         """Evaluate a tree of in-process checks in this thread: no pool, no cache."""
-        return self._collect(contributor, {}, math.inf, None)
+        return self._collect(contributor, {}, math.inf, None, Wait.FRESH)
 
     def status_in_process(self, contributor: Contributor) -> Status:
         """Only the aggregated status of a tree of in-process checks (the probes' answer)."""
@@ -142,10 +168,11 @@ class Evaluator:
         running: dict[Check, _Started],
         deadline_at: float,
         skip_remote: Health | None,
+        wait: Wait,
     ) -> Node:
         if isinstance(contributor, Composite):
             components = {
-                name: self._collect(member, running, deadline_at, skip_remote)
+                name: self._collect(member, running, deadline_at, skip_remote, wait)
                 for name, member in contributor.members.items()
             }
             status = self.aggregator.aggregate([node.status for node in components.values()])
@@ -157,7 +184,13 @@ class Evaluator:
         state = running[contributor]
         if isinstance(state, Outcome):
             return state
-        future, started = state
+        future, started, previous = state
+        if wait is not Wait.FRESH and not future.done():
+            if previous is not None:
+                return previous
+            if wait is Wait.NEVER:
+                pending = Health.unknown(**contributor.details, pending="first run not finished")
+                return Outcome(pending, time.monotonic() - started, time.time())
         limit = min(started + self.settings.timeout, deadline_at)
         try:
             return future.result(timeout=max(0.0, limit - time.monotonic()))
@@ -179,7 +212,7 @@ class Evaluator:
                 except RuntimeError as error:  # the pool was shut down by a reconfiguration
                     return Outcome(Health.from_exception(error), 0.0, time.time())
                 slot.started = now
-            return slot.future, slot.started
+            return slot.future, slot.started, slot.outcome
 
     def _run_into(self, check: Check, slot: _Slot) -> Outcome:
         outcome = _run(check)
@@ -193,8 +226,13 @@ class Evaluator:
             slot.future = None
         return outcome
 
+    def after_fork(self) -> None:
+        """In a forked child: the parent's pool and runs in flight have no threads here."""
+        self._lock = threading.Lock()
+        self._pool = None
+        self._slots = {}
+
     def _slot(self, check: Check) -> _Slot:
-        self._executor()  # resets the slots in a freshly forked process
         slot = self._slots.get(check)
         if slot is None:
             with self._lock:
@@ -202,17 +240,12 @@ class Evaluator:
         return slot
 
     def _executor(self) -> ThreadPoolExecutor:
-        # A pool or a run in flight inherited through fork() has no threads
-        # behind it in the child, so each process starts its own.
-        pid = os.getpid()
-        if self._pid != pid or self._pool is None:
+        if self._pool is None:
             with self._lock:
-                if self._pid != pid or self._pool is None:
+                if self._pool is None:
                     self._pool = ThreadPoolExecutor(
                         max_workers=self.settings.max_workers, thread_name_prefix="health-check"
                     )
-                    self._slots = {}
-                    self._pid = pid
         return self._pool
 
 
@@ -230,7 +263,7 @@ def _log_change(check: Check, before: Outcome | None, after: Outcome) -> None:
         check.name,
         after.status,
         f" (was {before.status})" if before is not None else "",
-        f": {error}" if error else "",
+        f": {mask_value(str(error))}" if error else "",
     )
 
 

@@ -2,10 +2,12 @@
 
 The media type follows the request's ``Accept`` header; anything else
 (including the ``*/*`` that Kubernetes sends) gets Actuator v3.
+:func:`render` is the one place that turns an evaluated tree into a body.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from flask import Request
 
 from flask_management_endpoints.health.evaluation import CompositeOutcome, Node, Outcome
 from flask_management_endpoints.health.status import Status
+from flask_management_endpoints.info.masking import mask_secrets, mask_value
 
 ACTUATOR_V3 = "application/vnd.spring-boot.actuator.v3+json"
 JSON = "application/json"
@@ -35,6 +38,44 @@ def dumps(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), default=str)
 
 
+def render(
+    node: Node,
+    media_type: str,
+    *,
+    components: bool,
+    details: bool,
+    groups: tuple[str, ...],
+    http_status: Callable[[Status], int],
+    service_id: str,
+    release_id: Callable[[], str | None],
+) -> str:
+    """The body of a health answer in ``media_type``.
+
+    ``components`` and ``details``: what the caller may see; ``groups``: the
+    group names listed at the root. ``release_id`` is called only for
+    ``application/health+json``.
+    """
+    if media_type == HEALTH_JSON:
+        document = health_json_document(
+            node,
+            components=components,
+            details=details,
+            http_status=http_status,
+            service_id=service_id,
+            release_id=release_id(),
+        )
+        return dumps(document)
+    if components or groups:
+        return dumps(actuator_document(node, components=components, details=details, groups=groups))
+    return status_body(node.status)
+
+
+@functools.lru_cache(maxsize=64)
+def status_body(status: Status) -> str:
+    """``{"status": ...}``, serialised once per status (the probes' answer)."""
+    return dumps({"status": status})
+
+
 def actuator_document(
     node: Node, *, components: bool, details: bool, groups: tuple[str, ...] = ()
 ) -> dict[str, Any]:
@@ -47,7 +88,9 @@ def actuator_document(
                 for name, child in node.components.items()
             }
     elif details and node.health.details:
-        document["details"] = dict(node.health.details)
+        # Values only: health details have no secret keys, but a dependency's
+        # URL or a driver's error may carry a password.
+        document["details"] = mask_secrets(dict(node.health.details), ())
     if groups:
         document["groups"] = list(groups)
     return document
@@ -92,10 +135,19 @@ def health_json_document(
             }
             if details and outcome.status != Status.UP:
                 error = outcome.health.details.get("error")
-                entry["output"] = str(error) if error else str(outcome.status)
-            checks[f"{path or 'self'}:responseTime"] = [entry]
+                entry["output"] = mask_value(str(error)) if error else str(outcome.status)
+            checks[f"{health_json_name(path) or 'self'}:responseTime"] = [entry]
         document["checks"] = checks
     return document
+
+
+def health_json_name(path: str) -> str:
+    """A component path as the draft's ``componentName``, which must not hold a colon.
+
+    ``%`` and ``:`` are percent-encoded (``redis:cache`` -> ``redis%3Acache``),
+    so the name stays unique and can be decoded back.
+    """
+    return path.replace("%", "%25").replace(":", "%3A")
 
 
 def _leaves(node: Node, path: str) -> Iterator[tuple[str, Outcome]]:

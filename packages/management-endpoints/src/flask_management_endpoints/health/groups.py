@@ -1,7 +1,8 @@
 """Health groups: named subsets of the root's components with their own policy.
 
 ``liveness`` (in-process state only), ``readiness`` (readiness state plus
-readiness checks) and ``ping`` always exist; the configuration may add
+readiness checks), ``startup`` (start-up state plus start-up checks) and
+``ping`` always exist; the configuration may add
 members to them and define further groups with ``include`` / ``exclude``.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from flask_management_endpoints.errors import ConfigurationError, subkey
+from flask_management_endpoints.errors import ConfigError, subkey
 from flask_management_endpoints.health.details import Show
 
-PROBE_GROUPS = ("liveness", "readiness", "ping")
+PROBE_GROUPS = ("liveness", "readiness", "ping", "startup")
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def build_groups(
     A group's path takes precedence over a component of the same name (the
     ``ping`` group holds the ``ping`` component).
     Unknown names, and remote checks in ``liveness``, raise
-    :class:`ConfigurationError`.
+    :class:`ConfigError`.
     """
     known = set(components)
     remote_names = set(remote)
@@ -60,11 +61,11 @@ def build_groups(
         spec = specs.get(name, GroupSpec())
         key = subkey('Z_ENDPOINTS["groups"]', name)
         if name not in defaults and not spec.include:
-            raise ConfigurationError(f'{key}["include"]', "a group needs at least one member")
+            raise ConfigError(f'{key}["include"]', "a group needs at least one member")
         for field, names in (("include", spec.include), ("exclude", spec.exclude)):
             unknown = sorted(set(names) - known - {"*"})
             if unknown:
-                raise ConfigurationError(
+                raise ConfigError(
                     subkey(key, field),
                     f"unknown component(s) {', '.join(map(repr, unknown))}; "
                     f"known: {', '.join(sorted(known))}",
@@ -72,7 +73,7 @@ def build_groups(
         included = known if "*" in spec.include else set(spec.include)
         members = (set(defaults.get(name, ())) | included) - set(spec.exclude)
         if name == "liveness" and members & remote_names:
-            raise ConfigurationError(
+            raise ConfigError(
                 f'{key}["include"]',
                 "liveness must only check the process itself, not other services: "
                 + ", ".join(sorted(members & remote_names)),

@@ -41,11 +41,12 @@ class Target:
 
 
 class Registry:
-    """Root components and groups; ``remote_variants`` replace remote checks per group.
+    """Root components and groups; ``group_members`` replace or add members per group.
 
     A dependency included in ``readiness`` is asked for its own readiness
     (``.../readiness``) rather than its full health, which is what
-    ``remote_variants["readiness"]`` holds.
+    ``group_members["readiness"]`` holds; ``startupState`` is a member of
+    ``startup`` only, not a component of the root.
     """
 
     def __init__(
@@ -55,15 +56,15 @@ class Registry:
         *,
         show_components: Show,
         show_details: Show,
-        remote_variants: Mapping[str, Mapping[str, Check]] | None = None,
+        group_members: Mapping[str, Mapping[str, Check]] | None = None,
     ) -> None:
         self.root = Composite(dict(components))
         self.groups = dict(groups)
-        variants = remote_variants or {}
+        variants = group_members or {}
         self._group_roots = {
             name: Composite(
                 {
-                    member: variants.get(name, {}).get(member, components[member])
+                    member: {**components, **variants.get(name, {})}[member]
                     for member in group.members
                 }
             )

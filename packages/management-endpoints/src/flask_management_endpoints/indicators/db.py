@@ -70,7 +70,7 @@ def database(
     *,
     bind_key: str | None = ALL_BINDS,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
-) -> Callable[[], Health]:
+) -> DatabaseCheck:
     """A check of the engines of ``db``: all of them, or the one of ``bind_key``.
 
     ``app``: the Flask app whose engines to check; needed when the check runs
@@ -88,30 +88,51 @@ def database(
     """
     if not timeout > 0:
         raise ValueError(f"timeout must be positive: {timeout!r}")
-    probes: dict[sa.Engine, _EngineProbe] = {}
-    probes_lock = threading.Lock()
-    aggregator = StatusAggregator()
+    return DatabaseCheck(db, app, bind_key, timeout)
 
-    def probe(engine: sa.Engine) -> _EngineProbe:
-        with probes_lock:
-            return probes.setdefault(engine, _EngineProbe(engine, timeout))
 
-    def check() -> Health:
-        engines = _engines(db, app, bind_key)
+class DatabaseCheck:
+    """The check :func:`database` returns: call it for the :class:`Health`.
+
+    A forked child must call :meth:`after_fork` (the management endpoints'
+    at-fork hook does it for every check that has one): a query in flight
+    at the fork has no thread behind it in the child and would never end.
+    """
+
+    def __init__(
+        self, db: SQLAlchemy, app: Flask | None, bind_key: str | None, timeout: float
+    ) -> None:
+        self.db = db
+        self.app = app
+        self.bind_key = bind_key
+        self.timeout = timeout
+        self._aggregator = StatusAggregator()
+        self._probes: dict[sa.Engine, _EngineProbe] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Health:
+        engines = _engines(self.db, self.app, self.bind_key)
         # Every engine's query starts before any is waited for, so several
         # silent databases cost one timeout, not one each.
-        started = {name: probe(engine).begin() for name, engine in engines.items()}
+        started = {name: self._probe(engine).begin() for name, engine in engines.items()}
         results = {name: outcome() for name, outcome in started.items()}
         if len(results) == 1:
             (result,) = results.values()
             return result
-        status = aggregator.aggregate(result.status for result in results.values())
+        status = self._aggregator.aggregate(result.status for result in results.values())
         return Health(
             status,
             {name: {"status": result.status, **result.details} for name, result in results.items()},
         )
 
-    return check
+    def after_fork(self) -> None:
+        """Forget queries the parent had in flight; the next run starts its own."""
+        self._lock = threading.Lock()
+        self._probes = {}
+
+    def _probe(self, engine: sa.Engine) -> _EngineProbe:
+        with self._lock:
+            return self._probes.setdefault(engine, _EngineProbe(engine, self.timeout))
 
 
 def database_checks(db: SQLAlchemy, app: Flask) -> dict[str, Callable[[], Health]]:

@@ -9,10 +9,13 @@ from typing import Any
 
 from flask import Flask
 
+# The module, not its names: config imports info.options, so this import can
+# run while config is still being initialised.
+from flask_management_endpoints import config
 from flask_management_endpoints.info.build import build_info, git_info
 from flask_management_endpoints.info.kubernetes import kubernetes_facts, kubernetes_info
 from flask_management_endpoints.info.masking import mask_secrets
-from flask_management_endpoints.info.options import InfoContributor, InfoOptions, parse_options
+from flask_management_endpoints.info.options import InfoContributor, InfoOptions
 from flask_management_endpoints.info.runtime import os_info, process_info, python_info
 from flask_management_endpoints.info.trace import trace_attributes
 from flask_management_endpoints.version import app_version
@@ -24,14 +27,12 @@ _REGISTRY_KEY = "management_endpoints.info_contributors"
 
 
 def validate_config(app: Flask) -> InfoOptions:
-    """Parse the info options of ``app.config["Z_ENDPOINTS"]``.
+    """The info options of ``app.config``, as ``read_settings`` reads them.
 
-    Raises :class:`~flask_management_endpoints.errors.ConfigurationError`
-    naming the key at fault. Call it from ``init_app`` so mistakes show at
-    start-up; :func:`collect_info` parses again on every call, so later
-    changes to the configuration are seen.
+    Raises :class:`~flask_management_endpoints.errors.ConfigError`
+    naming the key at fault.
     """
-    return parse_options(app.config.get("Z_ENDPOINTS"))
+    return config.read_settings(app.config).info
 
 
 def register_contributor(app: Flask, name: str, contributor: InfoContributor) -> None:
@@ -50,7 +51,7 @@ def register_contributor(app: Flask, name: str, contributor: InfoContributor) ->
     app.extensions.setdefault(_REGISTRY_KEY, {})[name] = contributor
 
 
-def collect_info(app: Flask) -> dict[str, Any]:
+def collect_info(app: Flask, options: InfoOptions | None = None) -> dict[str, Any]:
     """The ``/info`` document of ``app``: every enabled contributor, secrets masked.
 
     Sections, in order: ``app``, ``build``, ``git``, ``os``, ``python``,
@@ -61,9 +62,12 @@ def collect_info(app: Flask) -> dict[str, Any]:
     ``{"error": "<Type>: <message>"}`` and is logged; the others still
     appear. Values under keys that look secret are replaced by ``"******"``.
     Call it inside an app or request context (custom contributors may use
-    ``current_app``). Raises ``ConfigurationError`` for invalid options.
+    ``current_app``). ``options`` are the app's validated settings (the
+    endpoint passes those read at start-up); without them the configuration
+    is read now, and ``ConfigError`` raised for invalid options.
     """
-    options = validate_config(app)
+    if options is None:
+        options = validate_config(app)
     root = Path(app.root_path)
     version = app_version(app.config)
     facts: dict[str, Any] | None = None

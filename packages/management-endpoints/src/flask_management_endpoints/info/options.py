@@ -1,7 +1,8 @@
 """The ``/info`` options of ``Z_ENDPOINTS``, parsed and validated.
 
-Every mistake raises :class:`ConfigurationError` naming the offending key,
-e.g. ``Z_ENDPOINTS["info"]["contributors"][2]: unknown contributor 'gti'``.
+Every mistake raises :class:`~flask_management_endpoints.errors.ConfigError`
+naming the offending key, e.g.
+``Z_ENDPOINTS["info"]["contributors"][2]: unknown contributor 'gti'``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_management_endpoints.errors import ConfigurationError
+from flask_management_endpoints import config_values as values
+from flask_management_endpoints.errors import ConfigError, subkey, z_key
 
 #: A custom info contributor: returns the mapping shown under its name.
 InfoContributor = Callable[[], Mapping[str, Any]]
@@ -42,8 +44,6 @@ DEFAULT_KUBERNETES_ENV: Mapping[str, str] = {
     "container_name": "CONTAINER_NAME",
 }
 
-_ROOT = 'Z_ENDPOINTS["{}"]'
-
 
 @dataclass(frozen=True)
 class KubernetesOptions:
@@ -73,49 +73,47 @@ class InfoOptions:
     trace: TraceOptions = field(default_factory=TraceOptions)
 
 
-def parse_options(z_endpoints: Mapping[str, Any] | None) -> InfoOptions:
+def read_info_options(z_endpoints: Mapping[str, Any]) -> InfoOptions:
     """Read the info, kubernetes and trace options out of ``Z_ENDPOINTS``.
 
-    Unset keys take their defaults; see the README for each key.
+    Part of :func:`flask_management_endpoints.config.read_settings`; unset
+    keys take their defaults (see the README for each key).
     """
-    config = _mapping(z_endpoints or {}, "Z_ENDPOINTS")
-    info = _mapping(config.get("info", {}), _ROOT.format("info"))
+    info = values.mapping(z_key("info"), z_endpoints.get("info", {}))
 
-    def key(name: str) -> str:
-        return f'{_ROOT.format("info")}["{name}"]'
+    def get(name: str, default: object = None) -> tuple[str, object]:
+        return z_key("info", name), info.get(name, default)
 
     return InfoOptions(
-        contributors=_contributors(info.get("contributors", BUILTIN_CONTRIBUTORS), key),
-        app=_mapping(info.get("app", {}), key("app")),
-        build=_mapping(info.get("build", {}), key("build")),
-        build_file=_optional_str(info.get("build_file"), key("build_file")),
-        git=_mapping(info.get("git", {}), key("git")),
-        git_dir=_optional_str(info.get("git_dir"), key("git_dir")),
-        custom=_custom(info.get("custom", {}), key("custom")),
+        contributors=_contributors(*get("contributors", BUILTIN_CONTRIBUTORS)),
+        app=values.mapping(*get("app", {})),
+        build=values.mapping(*get("build", {})),
+        build_file=values.optional_str(*get("build_file")),
+        git=values.mapping(*get("git", {})),
+        git_dir=values.optional_str(*get("git_dir")),
+        custom=values.callables(*get("custom", {}), check=_check_custom_name),
         secret_keys=DEFAULT_SECRET_KEYS
-        + tuple(k.lower() for k in _strings(info.get("secret_keys", ()), key("secret_keys"))),
-        enable_service_instance_id=_bool(
-            config.get("enable_service_instance_id", False),
-            _ROOT.format("enable_service_instance_id"),
+        + tuple(k.lower() for k in values.strings(*get("secret_keys", ()))),
+        enable_service_instance_id=values.boolean(
+            z_key("enable_service_instance_id"),
+            z_endpoints.get("enable_service_instance_id", False),
         ),
-        kubernetes=_kubernetes(config.get("kubernetes", {})),
-        trace=_trace(config.get("trace", {})),
+        kubernetes=_kubernetes(z_endpoints.get("kubernetes", {})),
+        trace=_trace(z_endpoints.get("trace", {})),
     )
 
 
 def _kubernetes(raw: object) -> KubernetesOptions:
-    root = _ROOT.format("kubernetes")
-    config = _mapping(raw, root)
-    podinfo_dir = _optional_str(config.get("podinfo_dir"), f'{root}["podinfo_dir"]')
-    env = _mapping(config.get("env", {}), f'{root}["env"]')
+    config = values.mapping(z_key("kubernetes"), raw)
+    podinfo_dir = values.optional_str(z_key("kubernetes", "podinfo_dir"), config.get("podinfo_dir"))
+    env_key = z_key("kubernetes", "env")
+    env = values.mapping(env_key, config.get("env", {}))
     for name, variable in env.items():
         if name not in DEFAULT_KUBERNETES_ENV:
             known = ", ".join(DEFAULT_KUBERNETES_ENV)
-            raise ConfigurationError(f'{root}["env"]', f"unknown field {name!r} (known: {known})")
+            raise ConfigError(env_key, f"unknown field {name!r} (known: {known})")
         if not isinstance(variable, str) or not variable:
-            raise ConfigurationError(
-                f'{root}["env"]["{name}"]', "must be an environment variable name"
-            )
+            raise ConfigError(subkey(env_key, name), "must be an environment variable name")
     return KubernetesOptions(
         podinfo_dir=KubernetesOptions.podinfo_dir if podinfo_dir is None else podinfo_dir,
         env={**DEFAULT_KUBERNETES_ENV, **env},
@@ -123,58 +121,25 @@ def _kubernetes(raw: object) -> KubernetesOptions:
 
 
 def _trace(raw: object) -> TraceOptions:
-    root = _ROOT.format("trace")
-    config = _mapping(raw, root)
+    config = values.mapping(z_key("trace"), raw)
     return TraceOptions(
-        enabled=_bool(config.get("enabled", True), f'{root}["enabled"]'),
-        service_name=_optional_str(config.get("service_name"), f'{root}["service_name"]'),
-        attributes=_mapping(config.get("attributes", {}), f'{root}["attributes"]'),
+        enabled=values.boolean(z_key("trace", "enabled"), config.get("enabled", True)),
+        service_name=values.optional_str(
+            z_key("trace", "service_name"), config.get("service_name")
+        ),
+        attributes=values.mapping(z_key("trace", "attributes"), config.get("attributes", {})),
     )
 
 
-def _contributors(raw: object, key: Callable[[str], str]) -> tuple[str, ...]:
-    names = _strings(raw, key("contributors"))
+def _contributors(key: str, raw: object) -> tuple[str, ...]:
+    names = values.strings(key, raw, what="contributor names")
     for index, name in enumerate(names):
         if name not in BUILTIN_CONTRIBUTORS:
             known = ", ".join(BUILTIN_CONTRIBUTORS)
-            raise ConfigurationError(
-                f"{key('contributors')}[{index}]", f"unknown contributor {name!r} (known: {known})"
-            )
+            raise ConfigError(subkey(key, index), f"unknown contributor {name!r} (known: {known})")
     return names
 
 
-def _custom(raw: object, key: str) -> dict[str, InfoContributor]:
-    contributors = _mapping(raw, key)
-    for name, contributor in contributors.items():
-        if not isinstance(name, str) or not name:
-            raise ConfigurationError(key, f"contributor names must be non-empty strings: {name!r}")
-        if not callable(contributor):
-            raise ConfigurationError(f'{key}["{name}"]', "must be a callable returning a mapping")
-    return dict(contributors)
-
-
-def _mapping(value: object, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigurationError(key, f"must be a mapping, not {type(value).__name__}")
-    return value
-
-
-def _strings(value: object, key: str) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise ConfigurationError(key, f"must be a list of strings, not {type(value).__name__}")
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item:
-            raise ConfigurationError(f"{key}[{index}]", f"must be a non-empty string: {item!r}")
-    return tuple(value)
-
-
-def _optional_str(value: object, key: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise ConfigurationError(key, f"must be a string, not {type(value).__name__}")
-
-
-def _bool(value: object, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise ConfigurationError(key, f"must be true or false, not {value!r}")
+def _check_custom_name(key: str, name: object) -> None:
+    if not isinstance(name, str) or not name:
+        raise ConfigError(key, f"contributor names must be non-empty strings: {name!r}")

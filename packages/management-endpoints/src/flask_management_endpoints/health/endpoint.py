@@ -1,12 +1,14 @@
-"""The health engine of one app: built from :class:`Settings`, answers ``/health`` requests.
+"""The health endpoint of one app: built from :class:`Settings`, answers ``/health`` requests.
 
 This is where the parts meet: availability state, built-in indicators,
 user checks and remote dependencies become the registry's components; the
-evaluator runs them; the details policy and the media type shape the answer.
+evaluator runs them; the details policy decides what is shown and
+:mod:`~flask_management_endpoints.health.formats` shapes the answer.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -14,6 +16,7 @@ from typing import Any
 
 from flask import Request, Response
 
+from flask_management_endpoints.auth import Authorizer
 from flask_management_endpoints.config import Settings
 from flask_management_endpoints.dependencies import (
     BUDGET_ENVIRON,
@@ -27,18 +30,11 @@ from flask_management_endpoints.dependencies import (
     parse_budget,
     parse_chain,
 )
-from flask_management_endpoints.errors import ConfigurationError, subkey
-from flask_management_endpoints.health.availability import Availability
-from flask_management_endpoints.health.contributors import Check, Contributor
-from flask_management_endpoints.health.details import Authorizer
-from flask_management_endpoints.health.evaluation import Evaluator, Node
-from flask_management_endpoints.health.formats import (
-    HEALTH_JSON,
-    actuator_document,
-    dumps,
-    health_json_document,
-    negotiate,
-)
+from flask_management_endpoints.errors import ConfigError, subkey, z_key
+from flask_management_endpoints.health.availability import Availability, StartupState
+from flask_management_endpoints.health.contributors import Check, Composite, Contributor
+from flask_management_endpoints.health.evaluation import Evaluator, Node, Wait
+from flask_management_endpoints.health.formats import HEALTH_JSON, negotiate, render, status_body
 from flask_management_endpoints.health.groups import PROBE_GROUPS, build_groups
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.registry import Registry, Target
@@ -47,8 +43,8 @@ from flask_management_endpoints.responses import body_response, not_found
 from flask_management_endpoints.version import app_version
 
 
-class HealthEngine:
-    """Everything needed to answer health requests under one configuration."""
+class HealthEndpoint:
+    """Answers ``/health`` and everything below it, under one configuration."""
 
     def __init__(
         self,
@@ -71,7 +67,10 @@ class HealthEngine:
         self.evaluator = Evaluator(settings.evaluation, StatusAggregator(settings.status_order))
         self.authorizer = Authorizer(settings.auth_token, settings.authorize)
         self.client = HttpClient(settings.evaluation.max_workers)
-        self._terse: dict[str, str] = {}
+        self.availability = availability
+        # Full evaluations allowed to wait at once; the others answer at once
+        # from the last results, so /health never holds the threads probes need.
+        self._waiting = threading.BoundedSemaphore(settings.max_waiting_evaluations)
 
         self.registry = self._registry(availability, indicators, prefix, scheme)
 
@@ -84,6 +83,7 @@ class HealthEngine:
     ) -> Registry:
         """The root components (state, indicators, checks, dependencies) and the groups."""
         settings = self.settings
+        _check_indicator_names(settings, indicators)
         components: dict[str, Contributor] = {
             "livenessState": Check(availability.liveness_health, in_process=True),
             "readinessState": Check(availability.readiness_health, in_process=True),
@@ -92,7 +92,7 @@ class HealthEngine:
         }
         clash = sorted(set(components) & set(settings.dependencies))
         if clash:
-            raise ConfigurationError(
+            raise ConfigError(
                 'Z_ENDPOINTS["service_dependencies"]', f"names already used by checks: {clash}"
             )
         readiness: dict[str, Check] = {}
@@ -103,6 +103,7 @@ class HealthEngine:
             "liveness": ("livenessState",),
             "readiness": ("readinessState",),
             "ping": ("ping",) if "ping" in components else (),
+            "startup": ("startupState",),
         }
         for group, members in settings.check_groups.items():
             defaults[group] = defaults.get(group, ()) + members
@@ -119,7 +120,10 @@ class HealthEngine:
             groups,
             show_components=settings.show_components,
             show_details=settings.show_details,
-            remote_variants={"readiness": readiness},
+            group_members={
+                "readiness": readiness,
+                "startup": {"startupState": Check(availability.startup_health, in_process=True)},
+            },
         )
 
     def _dependency(
@@ -129,7 +133,7 @@ class HealthEngine:
             url = dependency_url(target, scheme=scheme, prefix=prefix, check=check)
         except ValueError as error:
             key = subkey('Z_ENDPOINTS["service_dependencies"]', name)
-            raise ConfigurationError(key, str(error)) from error
+            raise ConfigError(key, str(error)) from error
         return dependency_check(
             name,
             url,
@@ -146,37 +150,44 @@ class HealthEngine:
             return not_found(f"no health group or component at {path!r}", request.path)
         components = target.show_components.allows(authorized)
         media_type = negotiate(request)
+        if target.group == "startup":
+            self._check_startup(request)
         if target.in_process and not (components or target.groups) and media_type != HEALTH_JSON:
             # The probes' path (liveness, ping): status only, nothing else to build.
             status = self.evaluator.status_in_process(target.contributor)
-            return body_response(
-                self._terse_body(status), self.mapper.status_code(status), media_type
-            )
+            if target.group == "readiness" and status == Status.UP:
+                self._started()
+            return body_response(status_body(status), self.mapper.status_code(status), media_type)
         node = self._evaluate(target, request)
-        details = target.show_details.allows(authorized)
-        if media_type == HEALTH_JSON:
-            document = health_json_document(
-                node,
-                components=components,
-                details=details,
-                http_status=self.mapper.status_code,
-                service_id=self.service_id,
-                release_id=app_version(self.app_config),
-            )
-            body = dumps(document)
-        elif components or target.groups:
-            body = dumps(
-                actuator_document(
-                    node, components=components, details=details, groups=target.groups
-                )
-            )
-        else:
-            body = self._terse_body(node.status)
+        body = render(
+            node,
+            media_type,
+            components=components,
+            details=target.show_details.allows(authorized),
+            groups=target.groups,
+            http_status=self.mapper.status_code,
+            service_id=self.service_id,
+            release_id=lambda: app_version(self.app_config),
+        )
         return body_response(body, self.mapper.status_code(node.status), media_type)
 
     def _evaluate(self, target: Target, request: Request) -> Node:
         if target.in_process:  # no pool, no cache, no dependency chain needed
-            return self.evaluator.evaluate_in_process(target.contributor)
+            node = self.evaluator.evaluate_in_process(target.contributor)
+        elif target.group in PROBE_GROUPS:
+            node = self._evaluate_pooled(target, request, Wait.LAST)
+        elif self._waiting.acquire(blocking=False):
+            try:
+                node = self._evaluate_pooled(target, request, Wait.FRESH)
+            finally:
+                self._waiting.release()
+        else:
+            node = self._evaluate_pooled(target, request, Wait.NEVER)
+        if target.group == "readiness" and node.status == Status.UP:
+            self._started()
+        return node
+
+    def _evaluate_pooled(self, target: Target, request: Request, wait: Wait) -> Node:
         chain = parse_chain(request.environ.get(CHAIN_ENVIRON))
         deadline = self.settings.evaluation.deadline
         if target.group in PROBE_GROUPS:  # Kubernetes waits 1 s by default
@@ -187,17 +198,23 @@ class HealthEngine:
         token = current_call.set(Call(chain, time.monotonic() + deadline))
         try:
             return self.evaluator.evaluate(
-                target.contributor, skip_remote=self._skip(chain), deadline=deadline
+                target.contributor, skip_remote=self._skip(chain), deadline=deadline, wait=wait
             )
         finally:
             current_call.reset(token)
 
-    def _terse_body(self, status: Status) -> str:
-        """``{"status": ...}``, serialised once per status."""
-        body = self._terse.get(status)
-        if body is None:
-            body = self._terse.setdefault(status, dumps({"status": status}))
-        return body
+    def _started(self) -> None:
+        """Readiness answered UP: start-up is over, unless the app declares it itself."""
+        if not self.settings.startup_declared:
+            self.availability.startup = StartupState.STARTED
+
+    def _check_startup(self, request: Request) -> None:
+        """Before start-up is over, the startup group asks readiness first."""
+        if self.availability.startup is StartupState.STARTED or self.settings.startup_declared:
+            return
+        readiness = self.registry.resolve("readiness")
+        assert readiness is not None  # a built-in group
+        self._evaluate(readiness, request)
 
     def _skip(self, chain: tuple[str, ...]) -> Health | None:
         """What remote checks answer instead of being called, when the chain says stop."""
@@ -207,9 +224,36 @@ class HealthEngine:
             return Health.unknown(skipped=f"dependency chain reached {self.settings.max_hops} hops")
         return None
 
+    def after_fork(self) -> None:
+        """In a forked child: drop the pool, the HTTP session and queries in flight."""
+        self.evaluator.after_fork()
+        self.client.after_fork()
+        for check in _checks(self.registry.root):
+            reset = getattr(check.function, "after_fork", None)
+            if callable(reset):
+                reset()
+
     def close(self) -> None:
         self.evaluator.shutdown()
         self.client.close()
+
+
+def _check_indicator_names(settings: Settings, indicators: Mapping[str, Check]) -> None:
+    """A check may not take a built-in indicator's name unless that indicator is off."""
+    for name in sorted(set(indicators) & set(settings.checks)):
+        group = next((g for g, names in settings.check_groups.items() if name in names), "health")
+        raise ConfigError(
+            z_key("check_functions", group, name),
+            f"has the name of the built-in {name!r} indicator ({z_key('indicators', name)}); "
+            "rename the check, or switch the indicator off to replace it: "
+            f'"indicators": {{"{name}": False}}',
+        )
+
+
+def _checks(contributor: Contributor) -> list[Check]:
+    if isinstance(contributor, Composite):
+        return [check for member in contributor.members.values() for check in _checks(member)]
+    return [contributor]
 
 
 def _memo(function: Callable[[], bool]) -> Callable[[], bool]:
