@@ -1,26 +1,33 @@
-"""Automatic incidents, opened and resolved by the flush that sees the evidence.
+"""Automatic incidents, opened, raised and resolved by the flush that sees the evidence.
 
-Open: after a flush wrote failures for a route, its failures over the last
-``SERVER_STATUS_INCIDENT_WINDOW_SECONDS`` (summed from the minute buckets, so
-every process's counts are included) are compared with
-``SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD``; at or above it an automatic
-incident is opened unless one is already open for the route. A partial unique
-index (one open automatic incident per route) plus ``ON CONFLICT DO NOTHING``
-make this safe when several processes flush at the same moment: one insert
-wins, the others update the winner.
+After a flush wrote its counts, every route it counted and every route with
+an open automatic incident is judged (``reports.judgement``: error-budget
+burn rates over windows from 5 minutes to 3 days, summed from the buckets so
+every process's counts are included):
 
-Every flush with failures for a route moves the open incident's
-``last_failure_at`` forward and stores the type and message of the last
-unhandled exception seen for the route (admin views only).
+- Open: an alert holds and the route has no open automatic incident: one is
+  opened with the alert's severity as its ``impact`` (``major`` for a fast or
+  medium burn, ``minor`` for a slow burn or a missed latency objective) and a
+  first update stating the evidence in words. A partial unique index (one open
+  automatic incident per route) plus ``ON CONFLICT DO NOTHING`` make this safe
+  when several processes flush at the same moment: one insert wins.
+- Raise: an alert worse than the open incident's impact holds (a fast burn
+  starting during a slow one): the impact is raised, with an update saying so.
+  The ``UPDATE ... WHERE impact <> 'major'`` lets exactly one writer raise it.
+- Resolve: the route is quiet (within its objectives over the last
+  ``SERVER_STATUS_INCIDENT_QUIET_SECONDS``): the incident is resolved with a
+  closing update. The route's windows then restart at the resolution, so the
+  failures behind a resolved incident never open another.
 
-Maintenance: while a maintenance window covering the route (a window without
-routes covers the whole service) is in progress, no automatic incident opens
-for it, and once the window is over, failures from before its end do not
-count towards the threshold. An incident already open when the window started
-stays open and is resolved by the quiet period as usual.
+While an open incident's alert holds, its ``last_failure_at`` moves to the
+flush time, and every flush that saw an unhandled exception for the route
+stores its type and message (admin views only).
 
-Resolve: an open automatic incident whose ``last_failure_at`` is older than
-``SERVER_STATUS_INCIDENT_QUIET_SECONDS`` is resolved with a closing update.
+Maintenance: while a window covering the route (a window without routes
+covers the whole service) is in progress, no incident opens or is raised for
+it, and once the window is over, the route's windows start at its end. An
+incident already open when the window started stays open and is resolved by
+the quiet period as usual.
 """
 
 from __future__ import annotations
@@ -32,7 +39,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from .aggregate import ErrorInfo
-from .clock import bucket_start
 from .config import Settings
 from .models import (
     OPEN_AUTOMATIC_INCIDENT_WHERE,
@@ -41,106 +47,185 @@ from .models import (
     incidents,
     maintenance,
     maintenance_routes,
-    minute_buckets,
+    routes,
 )
+from .reports.judgement import (
+    QUIET,
+    WINDOWS,
+    Verdict,
+    is_quiet,
+    judge,
+    load_windows,
+    objectives_for,
+    quiet_evidence,
+    worse,
+)
+
+#: How far back maintenance windows and resolutions restart a route's windows.
+_LONGEST_WINDOW = timedelta(minutes=max(WINDOWS.values()))
 
 
 @dataclass(frozen=True)
-class RouteFailures:
-    """What one flush saw for one route: its name, when it last failed, the last error."""
+class FlushedRoute:
+    """A route one flush counted: its name, rule, endpoint and last unhandled error."""
 
     name: str
-    last_failure_at: datetime
+    rule: str
+    endpoint: str
     error: ErrorInfo | None
+
+
+@dataclass(frozen=True)
+class _OpenIncident:
+    id: int
+    impact: str
 
 
 def update_automatic_incidents(
     connection: sa.Connection,
-    failures: Mapping[int, RouteFailures],
+    flushed: Mapping[int, FlushedRoute],
     now: datetime,
     settings: Settings,
 ) -> None:
-    """Open, refresh and resolve automatic incidents after a flush at ``now``."""
-    for route_id, seen in sorted(failures.items()):
-        if not _refresh_open(connection, route_id, seen) and _over_threshold(
-            connection, route_id, now, settings
-        ):
-            _open(connection, route_id, seen, now, settings)
-    resolve_quiet_incidents(connection, now, settings)
-
-
-def _refresh_open(connection: sa.Connection, route_id: int, seen: RouteFailures) -> bool:
-    values: dict[str, object] = {
-        # Flushes can arrive out of order (a buffer replayed after an outage):
-        # keep the latest failure time.
-        "last_failure_at": sa.case(
-            (incidents.c.last_failure_at > seen.last_failure_at, incidents.c.last_failure_at),
-            else_=seen.last_failure_at,
+    """Open, raise, refresh and resolve automatic incidents after a flush at ``now``."""
+    judged = dict(flushed)
+    open_incidents: dict[int, _OpenIncident] = {}
+    for row in connection.execute(
+        sa.select(
+            incidents.c.id,
+            incidents.c.route_id,
+            incidents.c.impact,
+            routes.c.name,
+            routes.c.rule,
+            routes.c.endpoint,
         )
-    }
-    if seen.error is not None:
-        values["error_type"], values["error_message"] = seen.error
-    result = connection.execute(
-        sa.update(incidents)
-        .where(incidents.c.route_id == route_id, OPEN_AUTOMATIC_INCIDENT_WHERE)
-        .values(**values)
+        .join(routes, routes.c.id == incidents.c.route_id)
+        .where(OPEN_AUTOMATIC_INCIDENT_WHERE)
+    ).mappings():
+        open_incidents[row["route_id"]] = _OpenIncident(row["id"], row["impact"])
+        judged.setdefault(
+            row["route_id"], FlushedRoute(row["name"], row["rule"], row["endpoint"], None)
+        )
+    if not judged:
+        return
+    in_maintenance, cuts = _restarts(connection, judged, now)
+    windows = load_windows(
+        connection,
+        judged,
+        now,
+        quiet_seconds=settings.incident_quiet_seconds,
+        latency=settings.latency_objective_ms is not None,
+        cuts=cuts,
     )
-    return result.rowcount > 0
+    for route_id, route in sorted(judged.items()):
+        objectives = objectives_for(settings, route.rule, route.endpoint)
+        verdict = None if route_id in in_maintenance else judge(windows[route_id], objectives)
+        incident = open_incidents.get(route_id)
+        if incident is None:
+            if verdict is not None:
+                _open(connection, route_id, route, verdict, now)
+            continue
+        _refresh(connection, incident.id, route.error, now if verdict is not None else None)
+        if verdict is not None and worse(verdict.severity, incident.impact):
+            _raise(connection, incident.id, route, verdict, now)
+        elif is_quiet(windows[route_id][QUIET], objectives):
+            message = "Resolved automatically: " + quiet_evidence(
+                windows[route_id][QUIET], objectives, settings.incident_quiet_seconds
+            )
+            _resolve(connection, incident.id, message, now)
 
 
-def _over_threshold(
-    connection: sa.Connection, route_id: int, now: datetime, settings: Settings
-) -> bool:
-    since = bucket_start(now, "minute") - timedelta(seconds=settings.incident_window_seconds)
-    maintenance_end = _last_maintenance_end(connection, route_id, since, now)
-    if maintenance_end is not None:
-        if maintenance_end > now:
-            return False  # in maintenance: failures are expected
-        # Failures during the window are not held against the route afterwards.
-        since = max(since, maintenance_end)
-    total = connection.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(minute_buckets.c.failures), 0)).where(
-            minute_buckets.c.route_id == route_id, minute_buckets.c.bucket_start >= since
+def _restarts(
+    connection: sa.Connection, judged: Mapping[int, FlushedRoute], now: datetime
+) -> tuple[set[int], dict[int, datetime]]:
+    """Routes in maintenance now, and where each route's windows restart.
+
+    Windows restart at the end of the latest finished maintenance window
+    covering the route and at the resolution of its last automatic incident.
+    """
+    since = now - _LONGEST_WINDOW
+    rows = connection.execute(
+        sa.select(maintenance.c.ends_at, maintenance_routes.c.route_id)
+        .select_from(maintenance.outerjoin(maintenance_routes))
+        .where(maintenance.c.starts_at <= now, maintenance.c.ends_at > since)
+    ).all()
+    covering: dict[int, list[datetime]] = {route_id: [] for route_id in judged}
+    for ends_at, route_id in rows:
+        for covered in judged if route_id is None else (route_id,) if route_id in judged else ():
+            covering[covered].append(ends_at)
+    in_maintenance = {rid for rid, ends in covering.items() if any(end > now for end in ends)}
+    cuts = {rid: max(ends) for rid, ends in covering.items() if ends}
+    resolutions = connection.execute(
+        sa.select(incidents.c.route_id, sa.func.max(incidents.c.resolved_at))
+        .where(
+            incidents.c.automatic == sa.true(),
+            incidents.c.resolved_at > since,
+            incidents.c.route_id.in_(sorted(judged)),
         )
-    ).scalar_one()
-    return int(total) >= settings.incident_failure_threshold
+        .group_by(incidents.c.route_id)
+    )
+    for route_id, resolved_at in resolutions:
+        cuts[route_id] = max(resolved_at, cuts.get(route_id, resolved_at))
+    return in_maintenance, cuts
 
 
-def _last_maintenance_end(
-    connection: sa.Connection, route_id: int, since: datetime, now: datetime
-) -> datetime | None:
-    """The latest end of a window covering the route that started by ``now`` and
-    ends after ``since`` (``None`` when there is none)."""
-    linked = sa.exists().where(maintenance_routes.c.maintenance_id == maintenance.c.id)
-    covers_route = linked.where(maintenance_routes.c.route_id == route_id)
-    end: datetime | None = connection.execute(
-        sa.select(sa.func.max(maintenance.c.ends_at)).where(
-            maintenance.c.starts_at <= now,
-            maintenance.c.ends_at > since,
-            sa.or_(~linked, covers_route),
+def _title(route: FlushedRoute, verdict: Verdict) -> str:
+    if verdict.severity == "major":
+        return f"{route.name} is failing"
+    if verdict.alert == "latency":
+        return f"{route.name} is slow"
+    return f"{route.name} has elevated errors"
+
+
+def _refresh(
+    connection: sa.Connection,
+    incident_id: int,
+    error: ErrorInfo | None,
+    burning_at: datetime | None,
+) -> None:
+    values: dict[str, object] = {}
+    if burning_at is not None:
+        # Flushes can arrive out of order (clocks of several hosts): keep the latest.
+        values["last_failure_at"] = sa.case(
+            (incidents.c.last_failure_at > burning_at, incidents.c.last_failure_at),
+            else_=burning_at,
         )
-    ).scalar()
-    return end
+    if error is not None:
+        values["error_type"], values["error_message"] = error
+    if values:
+        connection.execute(
+            sa.update(incidents).where(incidents.c.id == incident_id).values(**values)
+        )
+
+
+def _add_update(
+    connection: sa.Connection, incident_id: int, status: str, message: str, now: datetime
+) -> None:
+    connection.execute(
+        sa.insert(incident_updates).values(
+            incident_id=incident_id, status=status, message=message, created_at=now
+        )
+    )
 
 
 def _open(
     connection: sa.Connection,
     route_id: int,
-    seen: RouteFailures,
+    route: FlushedRoute,
+    verdict: Verdict,
     now: datetime,
-    settings: Settings,
 ) -> None:
-    error_type, error_message = seen.error if seen.error is not None else (None, None)
+    error_type, error_message = route.error if route.error is not None else (None, None)
     insert = (
         dialect_insert(connection, incidents)
         .values(
             route_id=route_id,
-            title=f"{seen.name} is failing",
+            title=_title(route, verdict),
             status="investigating",
-            impact="major",
+            impact=verdict.severity,
             automatic=True,
             started_at=now,
-            last_failure_at=seen.last_failure_at,
+            last_failure_at=now,
             error_type=error_type,
             error_message=error_message,
         )
@@ -150,56 +235,54 @@ def _open(
         .returning(incidents.c.id)
     )
     incident_id = connection.execute(insert).scalar()
-    if incident_id is None:
-        # Another process opened it between our refresh and insert.
-        _refresh_open(connection, route_id, seen)
+    if incident_id is not None:
+        _add_update(
+            connection,
+            incident_id,
+            "investigating",
+            f"Opened automatically: {verdict.evidence}",
+            now,
+        )
         return
-    connection.execute(
-        sa.insert(incident_updates).values(
-            incident_id=incident_id,
-            status="investigating",
-            message=(
-                f"Opened automatically: at least {settings.incident_failure_threshold} "
-                f"failed requests in {_duration(settings.incident_window_seconds)}."
-            ),
-            created_at=now,
+    # Another process opened it since we looked: raise it if ours is worse.
+    winner = connection.execute(
+        sa.select(incidents.c.id, incidents.c.impact).where(
+            incidents.c.route_id == route_id, OPEN_AUTOMATIC_INCIDENT_WHERE
         )
-    )
+    ).first()
+    if winner is not None and worse(verdict.severity, winner.impact):
+        _raise(connection, winner.id, route, verdict, now)
 
 
-def resolve_quiet_incidents(connection: sa.Connection, now: datetime, settings: Settings) -> int:
-    """Resolve open automatic incidents quiet for the quiet period; returns how many."""
-    cutoff = now - timedelta(seconds=settings.incident_quiet_seconds)
-    resolved = (
-        connection.execute(
-            sa.update(incidents)
-            .where(OPEN_AUTOMATIC_INCIDENT_WHERE, incidents.c.last_failure_at < cutoff)
-            .values(status="resolved", resolved_at=now)
-            .returning(incidents.c.id)
+def _raise(
+    connection: sa.Connection,
+    incident_id: int,
+    route: FlushedRoute,
+    verdict: Verdict,
+    now: datetime,
+) -> None:
+    raised = connection.execute(
+        sa.update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.impact != verdict.severity)
+        .values(impact=verdict.severity, title=_title(route, verdict))
+        .returning(incidents.c.status)
+    ).scalar()
+    if raised is not None:
+        _add_update(
+            connection,
+            incident_id,
+            raised,
+            f"Raised to {verdict.severity}: {verdict.evidence}",
+            now,
         )
-        .scalars()
-        .all()
-    )
-    if resolved:
-        message = (
-            f"Resolved automatically: no failures for {_duration(settings.incident_quiet_seconds)}."
-        )
-        connection.execute(
-            sa.insert(incident_updates),
-            [
-                {
-                    "incident_id": incident_id,
-                    "status": "resolved",
-                    "message": message,
-                    "created_at": now,
-                }
-                for incident_id in sorted(resolved)
-            ],
-        )
-    return len(resolved)
 
 
-def _duration(seconds: int) -> str:
-    if seconds % 60:
-        return f"{seconds} seconds"
-    return f"{seconds // 60} minutes"
+def _resolve(connection: sa.Connection, incident_id: int, message: str, now: datetime) -> None:
+    resolved = connection.execute(
+        sa.update(incidents)
+        .where(incidents.c.id == incident_id, OPEN_AUTOMATIC_INCIDENT_WHERE)
+        .values(status="resolved", resolved_at=now)
+        .returning(incidents.c.id)
+    ).scalar()
+    if resolved is not None:  # not already resolved by a concurrent flush
+        _add_update(connection, incident_id, "resolved", message, now)

@@ -36,8 +36,11 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_RECORD_UNMATCHED": False,
     "SERVER_STATUS_FLUSH_INTERVAL_SECONDS": 10.0,
     "SERVER_STATUS_BUFFER_MAX_BUCKETS": 20_000,
-    "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": 5,
-    "SERVER_STATUS_INCIDENT_WINDOW_SECONDS": 300,
+    "SERVER_STATUS_SLO": 99.9,
+    "SERVER_STATUS_SLO_OVERRIDES": {},
+    "SERVER_STATUS_SLO_MIN_REQUESTS": 10,
+    "SERVER_STATUS_LATENCY_OBJECTIVE_MS": None,
+    "SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE": 95,
     "SERVER_STATUS_INCIDENT_QUIET_SECONDS": 600,
     "SERVER_STATUS_RETENTION_MINUTE_HOURS": 48,
     "SERVER_STATUS_RETENTION_HOUR_DAYS": 30,
@@ -49,6 +52,23 @@ ALIASES: dict[str, str] = {
     "API_ENABLED": "SERVER_STATUS_API_ENABLED",
     "API_SECRET": "SERVER_STATUS_API_SECRET",
 }
+
+#: Keys that no longer exist, with what replaced them: setting one is a
+#: ConfigError rather than silently doing nothing.
+REMOVED: dict[str, str] = {
+    "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": (
+        "automatic incidents now follow the error budget's burn rate, not a failure count: "
+        "set the availability objective SERVER_STATUS_SLO (and SERVER_STATUS_SLO_MIN_REQUESTS, "
+        "the fewest requests that may open an incident) instead"
+    ),
+    "SERVER_STATUS_INCIDENT_WINDOW_SECONDS": (
+        "automatic incidents now use the fixed burn-rate windows (5 minutes to 3 days, see "
+        "'Automatic incidents' in the README): remove the key; SERVER_STATUS_SLO sets the objective"
+    ),
+}
+
+#: The quiet period is read from minute buckets, which are kept at least 25 hours.
+MAX_QUIET_SECONDS = 24 * 3600
 
 DEFAULT_FAILURE_STATUSES: frozenset[int] = frozenset(range(500, 600))
 
@@ -71,7 +91,8 @@ class Settings:
     never ``None`` when ``api_enabled``),
     ``api_max_body_bytes`` (the largest admin request body accepted),
     ``page_title`` and ``page_refresh_seconds``, ``routes`` (``None`` or the
-    rules to record and show), the incident and retention settings.
+    rules to record and show), the objectives (``slo_*``, ``latency_objective_*``;
+    :meth:`objective_for` answers one route's), the incident and retention settings.
     """
 
     database_uri: str | None
@@ -92,8 +113,11 @@ class Settings:
     record_unmatched: bool
     flush_interval_seconds: float
     buffer_max_buckets: int
-    incident_failure_threshold: int
-    incident_window_seconds: int
+    slo_objective: float
+    slo_overrides: tuple[tuple[str, float], ...]
+    slo_min_requests: int
+    latency_objective_ms: float | None
+    latency_objective_percentile: float
     incident_quiet_seconds: int
     retention_minute_hours: int
     retention_hour_days: int
@@ -101,6 +125,15 @@ class Settings:
 
     def is_failure(self, status: int) -> bool:
         return status in self.failure_statuses
+
+    def objective_for(self, rule: str, endpoint: str) -> float:
+        """The availability objective (percent) of a route: an override for its
+        URL rule, else one for its endpoint, else ``SERVER_STATUS_SLO``."""
+        overrides = dict(self.slo_overrides)
+        for key in (rule, endpoint):
+            if key in overrides:
+                return overrides[key]
+        return self.slo_objective
 
 
 def _lookup(config: Mapping[str, Any], key: str) -> Any:
@@ -132,6 +165,47 @@ def _number(key: str, value: Any, *, minimum: float, integer: bool) -> Any:
         raise ConfigError(key, f"expected {kind}, got {value!r}") from None
     if isinstance(value, bool) or number < minimum:
         raise ConfigError(key, f"expected a value >= {minimum}, got {value!r}")
+    return number
+
+
+def _percent(key: str, value: Any) -> float:
+    """A percentage strictly between 0 and 100 (100 would leave no error budget)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(key, f"expected a percentage such as 99.9, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(key, f"expected a percentage such as 99.9, got {value!r}") from None
+    if not 0 < number < 100:
+        raise ConfigError(
+            key,
+            f"expected a percentage above 0 and below 100 (100 leaves no error budget), "
+            f"got {value!r}",
+        )
+    return number
+
+
+def _overrides(key: str, value: Any) -> tuple[tuple[str, float], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            key,
+            f'expected a mapping of URL rule or endpoint to percent, e.g. {{"/login": 99.5}}, '
+            f"got {value!r}",
+        )
+    pairs = []
+    for route, objective in value.items():
+        if not isinstance(route, str) or not route:
+            raise ConfigError(key, f"every key must be a URL rule or endpoint name, got {route!r}")
+        pairs.append((route, _percent(f"{key}[{route!r}]", objective)))
+    return tuple(sorted(pairs))
+
+
+def _optional_positive(key: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    number: float = _number(key, value, minimum=0.001, integer=False)
     return number
 
 
@@ -200,6 +274,16 @@ def _prefixes(key: str, value: Any) -> tuple[str, ...]:
     return tuple(_prefix(key, item) for item in value)
 
 
+def _quiet_seconds(value: Any) -> int:
+    key = "SERVER_STATUS_INCIDENT_QUIET_SECONDS"
+    seconds: int = _number(key, value, minimum=60, integer=True)
+    if seconds > MAX_QUIET_SECONDS:
+        raise ConfigError(
+            key, f"must be at most {MAX_QUIET_SECONDS} (24 hours of minute buckets), got {value!r}"
+        )
+    return seconds
+
+
 def read_settings(
     config: Mapping[str, Any],
     *,
@@ -216,6 +300,10 @@ def read_settings(
 
     def get(key: str) -> Any:
         return _lookup(config, key)
+
+    for removed, replacement in REMOVED.items():
+        if removed in config:
+            raise ConfigError(removed, f"this key was removed: {replacement}")
 
     def integer(key: str, minimum: int = 1) -> int:
         value: int = _number(key, get(key), minimum=minimum, integer=True)
@@ -273,9 +361,17 @@ def read_settings(
             integer=False,
         ),
         buffer_max_buckets=integer("SERVER_STATUS_BUFFER_MAX_BUCKETS"),
-        incident_failure_threshold=integer("SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD"),
-        incident_window_seconds=integer("SERVER_STATUS_INCIDENT_WINDOW_SECONDS", minimum=60),
-        incident_quiet_seconds=integer("SERVER_STATUS_INCIDENT_QUIET_SECONDS"),
+        slo_objective=_percent("SERVER_STATUS_SLO", get("SERVER_STATUS_SLO")),
+        slo_overrides=_overrides("SERVER_STATUS_SLO_OVERRIDES", get("SERVER_STATUS_SLO_OVERRIDES")),
+        slo_min_requests=integer("SERVER_STATUS_SLO_MIN_REQUESTS"),
+        latency_objective_ms=_optional_positive(
+            "SERVER_STATUS_LATENCY_OBJECTIVE_MS", get("SERVER_STATUS_LATENCY_OBJECTIVE_MS")
+        ),
+        latency_objective_percentile=_percent(
+            "SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE",
+            get("SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE"),
+        ),
+        incident_quiet_seconds=_quiet_seconds(get("SERVER_STATUS_INCIDENT_QUIET_SECONDS")),
         retention_minute_hours=integer("SERVER_STATUS_RETENTION_MINUTE_HOURS", minimum=25),
         retention_hour_days=integer("SERVER_STATUS_RETENTION_HOUR_DAYS", minimum=8),
         retention_day_days=retention_day_days,

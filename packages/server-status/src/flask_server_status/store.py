@@ -1,7 +1,8 @@
 """The storage layer's writes: the flush transaction, the additive upsert, retention.
 
 :func:`write_flush` is the whole transaction one flush commits: sync the
-route rows, add the counts, open, refresh and resolve automatic incidents,
+route rows, add the counts, judge the counted routes (open, raise, refresh and
+resolve automatic incidents),
 and (when due) prune old buckets.
 
 Every flush adds its per-minute deltas to the minute bucket *and* to the hour
@@ -25,8 +26,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from .aggregate import FAILURES, PendingBuffer
-from .automatic_incidents import RouteFailures, update_automatic_incidents
+from .aggregate import PendingBuffer
+from .automatic_incidents import FlushedRoute, update_automatic_incidents
 from .clock import bucket_start, minute_start
 from .config import Settings
 from .models import BUCKET_TABLES, COUNTER_COLUMNS, dialect_insert
@@ -117,20 +118,16 @@ def write_flush(
     with engine.begin() as connection:
         live = sync_routes(connection, infos, now)
         counts: dict[tuple[int, int], list[float]] = {}
-        failures: dict[int, RouteFailures] = {}
+        flushed: dict[int, FlushedRoute] = {}
         for (rule, minute), counters in pending.buckets.items():
             route = live.get(rule)
             if route is None:
                 continue  # deleted by an admin: ignored until re-added
             counts[(route.id, minute)] = counters
-            if counters[FAILURES]:
-                failed_at = min(now, minute_start(minute) + timedelta(minutes=1))
-                seen = failures.get(route.id)
-                if seen is None or seen.last_failure_at < failed_at:
-                    failures[route.id] = RouteFailures(
-                        route.name, failed_at, pending.errors.get(rule)
-                    )
+            flushed[route.id] = FlushedRoute(
+                route.name, rule, infos[rule].endpoint, pending.errors.get(rule)
+            )
         add_counts(connection, counts)
-        update_automatic_incidents(connection, failures, now, settings)
+        update_automatic_incidents(connection, flushed, now, settings)
         if prune:
             apply_retention(connection, now, settings)
