@@ -17,6 +17,15 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from .. import models
 from ..clock import isoformat, utcnow
 from ..config import Settings
+from .judgement import (
+    Objectives,
+    RouteWindows,
+    WindowCounts,
+    budget_remaining,
+    burn_rates,
+    load_windows,
+    objectives_for,
+)
 from .objects import (
     PAST_DAYS,
     PAST_LIMIT,
@@ -45,6 +54,7 @@ class Report:
     window: Window
     routes: list[RowMapping]
     stats: dict[int, RouteStats]
+    judgement_windows: dict[int, RouteWindows]
     open_incidents: list[dict[str, Any]]
     recent_incidents: list[dict[str, Any]]
     active_maintenance: list[dict[str, Any]]
@@ -65,6 +75,7 @@ class Report:
         window = Window(now)
         routes = load_routes(conn, settings, route_id)
         stats = load_stats(conn, (r["id"] for r in routes), window, history_days=history_days)
+        judgement_windows = load_windows(conn, (r["id"] for r in routes), now)
         # Open and recent incidents (and active and upcoming windows) are
         # completed in one pass each, to keep the number of queries fixed.
         open_rows = open_incident_rows(conn)
@@ -85,6 +96,7 @@ class Report:
             window=window,
             routes=routes,
             stats=stats,
+            judgement_windows=judgement_windows,
             open_incidents=incidents[: len(open_rows)],
             recent_incidents=incidents[len(open_rows) :],
             active_maintenance=windows[: len(active_rows)],
@@ -110,6 +122,18 @@ class Report:
             )
         )
 
+    def slo(self, row: RowMapping) -> dict[str, Any]:
+        """The route's objective, the 30-day budget left and the burn rates."""
+        objectives: Objectives = objectives_for(self.settings, row["rule"], row["endpoint"])
+        month = self.stats[row["id"]].windows["30d"]
+        return {
+            "objective": objectives.availability,
+            "error_budget_remaining": budget_remaining(
+                WindowCounts(month.requests, month.failures), objectives
+            ),
+            "burn_rates": burn_rates(self.judgement_windows[row["id"]], objectives),
+        }
+
     def route(self, row: RowMapping, *, history_days: int | None) -> dict[str, Any]:
         stats = self.stats[row["id"]]
         last_day = stats.windows["24h"]
@@ -126,6 +150,7 @@ class Report:
             },
             "requests_24h": last_day.requests,
             "badge_url": f"badges/{row['id']}/uptime.svg",
+            "slo": self.slo(row),
         }
         if history_days is not None:
             result["history"] = history(stats, self.window, history_days)

@@ -75,6 +75,21 @@ def overall_indicator(
     return "no_data"
 
 
+def judged_day_state(day_incidents: Sequence[Mapping[str, Any]]) -> str | None:
+    """A day's state as judgement sees it, from the incidents open at some time that day.
+
+    ``major_outage`` when one of them had impact ``major`` or ``critical``,
+    ``degraded`` for ``minor``; ``None`` when none touched the day (the
+    counts and the instances then decide: operational, no traffic, no data).
+    """
+    impacts = {incident["impact"] for incident in day_incidents}
+    if impacts & {"major", "critical"}:
+        return "major_outage"
+    if "minor" in impacts:
+        return "degraded"
+    return None
+
+
 def status_object(indicator: str) -> dict[str, str]:
     """The API's status object: the indicator and its description."""
     return {"indicator": indicator, "description": INDICATOR_DESCRIPTIONS[indicator]}
