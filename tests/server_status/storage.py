@@ -6,7 +6,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, routes
+from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, HISTOGRAM_COLUMNS, routes
 
 OUTCOMES = ("requests", "successes", "failures", "client_errors")
 
@@ -39,3 +39,18 @@ def stored_requests(engine: sa.Engine) -> int:
         return sum(counts["requests"] for counts in stored_totals(engine).values())
     except sa.exc.DBAPIError:
         return 0
+
+
+def bucket_counters(requests: int, failures: int = 0) -> list[float]:
+    """One bucket's counters (``COUNTER_COLUMNS`` order) for :func:`store.add_counts`:
+    ``requests`` of which ``failures`` failed, every one answered within the first
+    latency bound."""
+    values = dict.fromkeys(COUNTER_COLUMNS, 0.0)
+    values.update(requests=requests, successes=requests - failures, failures=failures)
+    values[HISTOGRAM_COLUMNS[0]] = requests
+    return [values[name] for name in COUNTER_COLUMNS]
+
+
+def failed_counts(requests: int) -> list[float]:
+    """Counters of ``requests`` requests that all failed."""
+    return bucket_counters(requests, requests)

@@ -1,4 +1,4 @@
-"""Automatic incidents: threshold, quiet period, captured exception, one per route."""
+"""Automatic incidents: burn-rate opening, quiet period, captured exception, one per route."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from flask_server_status import get_state
-from flask_server_status.clock import bucket_start, utcnow
+from flask_server_status.automatic_incidents import FlushedRoute, update_automatic_incidents
+from flask_server_status.clock import bucket_start, minute_of, minute_start, utcnow
 from flask_server_status.models import (
     incident_updates,
     incidents,
@@ -19,14 +20,19 @@ from flask_server_status.models import (
     maintenance_routes,
     routes,
 )
+from flask_server_status.store import add_counts
 from tests.server_status.processes import run_together
-from tests.server_status.storage import outcome_totals
+from tests.server_status.storage import failed_counts, outcome_totals
 
-SETTINGS = {
-    "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": 3,
-    "SERVER_STATUS_INCIDENT_WINDOW_SECONDS": 300,
-    "SERVER_STATUS_INCIDENT_QUIET_SECONDS": 600,
-}
+SETTINGS = {"SERVER_STATUS_SLO": 99.9, "SERVER_STATUS_INCIDENT_QUIET_SECONDS": 600}
+#: The default minimum volume: this many requests in the 5-minute window, all
+#: failed, are a fast burn (1,000 times the budget).
+MIN_REQUESTS = 10
+FAST_BURN_EVIDENCE = (
+    "Opened automatically: 100 % of 10 requests failed in the last 5 minutes; the 99.9 % "
+    "objective's budget is burning 1,000 times too fast (100 % of 10 in the last hour: "
+    "1,000 times)."
+)
 
 
 def automatic_incidents(engine: sa.Engine) -> list[dict[str, Any]]:
@@ -50,15 +56,15 @@ def automatic_incidents(engine: sa.Engine) -> list[dict[str, Any]]:
     return found
 
 
-def test_failures_over_the_threshold_open_one_incident_with_the_exception(
+def test_a_fast_burn_opens_one_major_incident_with_the_exception_and_evidence(
     make_app: Callable[..., Flask],
 ) -> None:
     app = make_app(**SETTINGS)
     client = app.test_client()
-    for _ in range(3):
+    for _ in range(MIN_REQUESTS):
         client.get("/boom")
-    for _ in range(2):
-        client.get("/fail")  # 503 twice: below the threshold
+    for _ in range(MIN_REQUESTS - 1):
+        client.get("/fail")  # 503 every time, but below the minimum volume
     state = get_state(app)
     assert state.flush()
 
@@ -66,12 +72,11 @@ def test_failures_over_the_threshold_open_one_incident_with_the_exception(
     assert incident["rule"] == "/boom"
     assert incident["title"] == "boom is failing"
     assert incident["status"] == "investigating"
+    assert incident["impact"] == "major"
     assert incident["resolved_at"] is None
     assert incident["error_type"] == "RuntimeError"
     assert incident["error_message"] == "the database said no"
-    assert incident["updates"] == [
-        ("investigating", "Opened automatically: at least 3 failed requests in 5 minutes.")
-    ]
+    assert incident["updates"] == [("investigating", FAST_BURN_EVIDENCE)]
 
     for _ in range(3):  # more failures keep the same incident open
         client.get("/boom")
@@ -79,27 +84,30 @@ def test_failures_over_the_threshold_open_one_incident_with_the_exception(
     assert [i["id"] for i in automatic_incidents(state.engine)] == [incident["id"]]
 
 
-def test_the_threshold_counts_failures_from_separate_flushes(
+def test_the_minimum_volume_counts_requests_from_separate_flushes(
     make_app: Callable[..., Flask],
 ) -> None:
     app = make_app(**SETTINGS)
     state = get_state(app)
     client = app.test_client()
-    for _ in range(3):
+    for _ in range(MIN_REQUESTS - 1):
         client.get("/fail")
         assert state.flush()
+    assert automatic_incidents(state.engine) == []
+    client.get("/fail")
+    assert state.flush()
     (incident,) = automatic_incidents(state.engine)
     assert incident["rule"] == "/fail"
     assert incident["error_type"] is None  # an abort(503), not an exception
 
 
-def test_a_quiet_period_resolves_the_incident_and_new_failures_open_another(
+def test_a_quiet_period_resolves_the_incident_and_only_new_failures_open_another(
     make_app: Callable[..., Flask],
 ) -> None:
     app = make_app(**SETTINGS)
     state = get_state(app)
     client = app.test_client()
-    for _ in range(3):
+    for _ in range(MIN_REQUESTS):
         client.get("/boom")
     assert state.flush()
 
@@ -114,15 +122,35 @@ def test_a_quiet_period_resolves_the_incident_and_new_failures_open_another(
     assert resolved["resolved_at"] == later
     assert resolved["updates"][-1] == (
         "resolved",
-        "Resolved automatically: no failures for 10 minutes.",
+        "Resolved automatically: within the 99.9 % objective for 10 minutes "
+        "(0 of 0 requests failed).",
     )
 
-    for _ in range(3):
-        client.get("/boom")
-    assert state.flush()
+    # The failures behind the resolved incident do not open another ...
+    assert state.flush(now=later + timedelta(seconds=30))
+    assert len(automatic_incidents(state.engine)) == 1
+    # ... new ones, after the resolution, do.
+    boom = _route_id(state.engine, "/boom")
+    minute = minute_of(later) + 1
+    with state.engine.begin() as connection:
+        add_counts(connection, {(boom, minute): failed_counts(MIN_REQUESTS)})
+        update_automatic_incidents(
+            connection,
+            {boom: FlushedRoute("boom", "/boom", "boom", None)},
+            minute_start(minute) + timedelta(seconds=30),
+            state.settings,
+        )
     first, second = automatic_incidents(state.engine)
     assert first["id"] == resolved["id"]
     assert second["resolved_at"] is None
+
+
+def _route_id(engine: sa.Engine, rule: str) -> int:
+    with engine.connect() as connection:
+        route_id: int = connection.execute(
+            sa.select(routes.c.id).where(routes.c.rule == rule)
+        ).scalar_one()
+    return route_id
 
 
 def add_maintenance(
@@ -148,7 +176,7 @@ def add_maintenance(
 
 def fail_both(app: Flask) -> None:
     client = app.test_client()
-    for _ in range(3):
+    for _ in range(MIN_REQUESTS):
         client.get("/boom")
         client.get("/fail")
 
@@ -175,7 +203,7 @@ def test_no_incident_opens_while_the_whole_service_is_in_maintenance(
     state = get_state(app)
     assert state.flush()
     assert automatic_incidents(state.engine) == []
-    assert outcome_totals(state.engine)["/boom"] == {"requests": 3, "failures": 3}
+    assert outcome_totals(state.engine)["/boom"] == {"requests": 10, "failures": 10}
 
 
 def test_failures_during_a_finished_window_do_not_count_afterwards(
@@ -213,7 +241,7 @@ def test_processes_flushing_at_once_open_a_single_incident(
         app = create_app({database_url!r}, **{SETTINGS!r})
         get_state(app).engine.connect().close()  # schema ready before the race
         client = app.test_client()
-        for _ in range(5):
+        for _ in range(10):  # each process alone reaches the minimum volume
             client.get("/boom")
         """,
     )
@@ -224,6 +252,6 @@ def test_processes_flushing_at_once_open_a_single_incident(
         (incident,) = automatic_incidents(engine)
         assert incident["rule"] == "/boom"
         assert [status for status, _message in incident["updates"]] == ["investigating"]
-        assert outcome_totals(engine) == {"/boom": {"requests": 20, "failures": 20}}
+        assert outcome_totals(engine) == {"/boom": {"requests": 40, "failures": 40}}
     finally:
         engine.dispose()
