@@ -1,0 +1,191 @@
+"""The pure judgement rules: burn rates, alerts, minimum volume, quiet periods, evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from flask_server_status.config import ConfigError, read_settings
+from flask_server_status.reports.judgement import (
+    QUIET,
+    WINDOWS,
+    Objectives,
+    WindowCounts,
+    budget_remaining,
+    burn_rate,
+    burn_rates,
+    is_quiet,
+    judge,
+    objectives_for,
+    worse,
+)
+from flask_server_status.reports.judgement.rules import format_number, format_percent
+from flask_server_status.reports.status_rules import judged_day_state
+
+SLO = Objectives(availability=99.9, min_requests=10)
+
+
+def windows(**rates: tuple[int, int]) -> dict[str, WindowCounts]:
+    """Window counts from ``name=(requests, failures)``; unnamed windows are empty."""
+    return {name: WindowCounts(*rates.get(name, (0, 0))) for name in (*WINDOWS, QUIET)}
+
+
+def steady(requests_per_minute: int, error_rate: float) -> dict[str, WindowCounts]:
+    """Every window at the same error rate and traffic."""
+    return {
+        name: WindowCounts(
+            requests_per_minute * minutes, round(requests_per_minute * minutes * error_rate)
+        )
+        for name, minutes in {**WINDOWS, QUIET: 10}.items()
+    }
+
+
+def test_the_burn_rate_is_the_error_rate_over_the_budget() -> None:
+    assert burn_rate(WindowCounts(1000, 1), SLO) == pytest.approx(1.0)
+    assert burn_rate(WindowCounts(1000, 38), SLO) == pytest.approx(38.0)
+    assert burn_rate(WindowCounts(0, 0), SLO) is None
+
+
+def test_burn_rates_name_every_window_and_are_null_without_requests() -> None:
+    rates = burn_rates(windows(**{"5m": (100, 1), "3d": (10_000, 5)}), SLO)
+    assert rates == {"5m": 10.0, "30m": None, "1h": None, "6h": None, "3d": 0.5}
+
+
+def test_the_budget_left_may_be_negative() -> None:
+    assert budget_remaining(WindowCounts(10_000, 5), SLO) == 0.5
+    assert budget_remaining(WindowCounts(10_000, 30), SLO) == -2.0
+    assert budget_remaining(WindowCounts(0, 0), SLO) is None
+
+
+def test_errors_inside_the_objective_open_nothing() -> None:
+    assert judge(steady(1000, 0.0005), SLO) is None
+
+
+def test_a_fast_burn_is_major_with_its_evidence_in_words() -> None:
+    verdict = judge(windows(**{"5m": (3263, 1240), "1h": (9100, 1240)}), SLO)
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("fast", "major")
+    assert verdict.evidence == (
+        "38 % of 3,263 requests failed in the last 5 minutes; the 99.9 % objective's budget "
+        "is burning 380 times too fast (14 % of 9,100 in the last hour: 136 times)."
+    )
+
+
+def test_both_windows_must_burn() -> None:
+    assert judge(windows(**{"5m": (100, 100), "1h": (100_000, 100)}), SLO) is None  # long ok
+    assert judge(windows(**{"5m": (1000, 0), "1h": (10_000, 5000)}), SLO) is None  # short ok
+
+
+def test_a_medium_burn_is_major() -> None:
+    verdict = judge(steady(100, 0.01), SLO)  # 10 times the budget
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("medium", "major")
+
+
+def test_a_slow_burn_is_minor() -> None:
+    verdict = judge(steady(100, 0.003), SLO)  # 3 times the budget
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("slow", "minor")
+    assert verdict.evidence.startswith("0.3 % of 36,000 requests failed in the last 6 hours")
+
+
+def test_a_handful_of_requests_opens_nothing_alone() -> None:
+    assert judge(windows(**dict.fromkeys(WINDOWS, (4, 1))), SLO) is None
+    assert judge(windows(**dict.fromkeys(WINDOWS, (9, 9))), SLO) is None
+    assert judge(windows(**dict.fromkeys(WINDOWS, (10, 10))), SLO) is not None
+
+
+def test_the_latency_objective_makes_degraded_possible() -> None:
+    slow = Objectives(99.9, 10, latency_ms=50, latency_percentile=95)
+    counts = steady(100, 0.0)
+    for name in ("5m", "1h"):
+        counts[name].histogram = [0, 0, 0, counts[name].requests] + [0] * 8  # 25-50 ms
+    assert judge(counts, slow) is None
+    for name in ("5m", "1h"):
+        counts[name].histogram = [0, 0, 0, 0, counts[name].requests] + [0] * 7  # 50-100 ms
+    verdict = judge(counts, slow)
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("latency", "minor")
+    assert verdict.evidence == (
+        "p95 latency was 98 ms over the last 5 minutes (500 requests) and 98 ms over the "
+        "last hour, above the 50 ms objective."
+    )
+
+
+def test_quiet_means_within_the_objective_over_the_quiet_window() -> None:
+    assert is_quiet(WindowCounts(1000, 0), SLO)
+    assert is_quiet(WindowCounts(0, 0), SLO)  # no traffic is not burning
+    assert is_quiet(WindowCounts(5, 5), SLO)  # below the minimum volume
+    assert not is_quiet(WindowCounts(1000, 1), SLO)  # exactly the budget: still burning
+
+
+def test_major_is_worse_than_minor() -> None:
+    assert worse("major", "minor")
+    assert not worse("minor", "major")
+    assert not worse("major", "major")
+
+
+@pytest.mark.parametrize(
+    ("fraction", "text"), [(0.38, "38 %"), (0.003, "0.3 %"), (0.0005, "0.05 %"), (1.0, "100 %")]
+)
+def test_percentages_are_short(fraction: float, text: str) -> None:
+    assert format_percent(fraction) == text
+
+
+def test_numbers_have_thousands_separators() -> None:
+    assert format_number(1000.0) == "1,000"
+    assert format_number(2.5) == "2.5"
+
+
+def test_day_states_from_incidents() -> None:
+    assert judged_day_state([{"impact": "minor"}, {"impact": "major"}]) == "major_outage"
+    assert judged_day_state([{"impact": "minor"}, {"impact": "none"}]) == "degraded"
+    assert judged_day_state([{"impact": "none"}]) is None
+    assert judged_day_state([]) is None
+
+
+def test_overrides_by_rule_then_endpoint_then_default() -> None:
+    settings = read_settings(
+        {"SERVER_STATUS_SLO": 99.5, "SERVER_STATUS_SLO_OVERRIDES": {"/login": 99.0, "api": 99.99}},
+        import_name="t",
+    )
+    assert objectives_for(settings, "/login", "api").availability == 99.0
+    assert objectives_for(settings, "/users", "api").availability == 99.99
+    assert objectives_for(settings, "/", "index").availability == 99.5
+
+
+@pytest.mark.parametrize(
+    ("config", "key", "fix"),
+    [
+        ({"SERVER_STATUS_SLO": 100}, "SERVER_STATUS_SLO", "below 100"),
+        ({"SERVER_STATUS_SLO": "high"}, "SERVER_STATUS_SLO", "such as 99.9"),
+        (
+            {"SERVER_STATUS_SLO_OVERRIDES": {"/login": 120}},
+            "SERVER_STATUS_SLO_OVERRIDES['/login']",
+            "below 100",
+        ),
+        ({"SERVER_STATUS_SLO_OVERRIDES": ["/login"]}, "SERVER_STATUS_SLO_OVERRIDES", "mapping"),
+        ({"SERVER_STATUS_LATENCY_OBJECTIVE_MS": -5}, "SERVER_STATUS_LATENCY_OBJECTIVE_MS", ">="),
+        (
+            {"SERVER_STATUS_INCIDENT_QUIET_SECONDS": 10},
+            "SERVER_STATUS_INCIDENT_QUIET_SECONDS",
+            ">=",
+        ),
+        (
+            {"SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": 5},
+            "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD",
+            "set the availability objective SERVER_STATUS_SLO",
+        ),
+        (
+            {"SERVER_STATUS_INCIDENT_WINDOW_SECONDS": 300},
+            "SERVER_STATUS_INCIDENT_WINDOW_SECONDS",
+            "remove the key",
+        ),
+    ],
+)
+def test_bad_objectives_and_removed_keys_are_config_errors_naming_key_and_fix(
+    config: dict[str, object], key: str, fix: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        read_settings(config, import_name="t")
+    assert str(raised.value).startswith(key)
+    assert fix in str(raised.value)

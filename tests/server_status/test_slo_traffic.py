@@ -1,0 +1,235 @@
+"""Burn-rate incidents from real traffic: gunicorn, 4 workers, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from flask_server_status import get_state
+from flask_server_status.clock import minute_of, utcnow
+from flask_server_status.engine import create_engine
+from flask_server_status.models import incident_updates, incidents
+from flask_server_status.routes import RouteInfo, sync_routes
+from flask_server_status.store import add_counts
+from tests.server_status.slo_app import create_app
+from tests.server_status.storage import bucket_counters, stored_requests
+from tests.support.gunicorn import GunicornProcess, GunicornRunner
+
+APP = "tests.server_status.slo_app:create_app()"
+FLUSH_SECONDS = 2.0
+QUIET_SECONDS = 60  # the shortest quiet period allowed
+
+
+def serve(gunicorn: GunicornRunner, database_url: str) -> GunicornProcess:
+    return gunicorn.start(
+        APP,
+        workers=4,
+        ready_path="/z/ready",  # unrecorded: a 404 without touching the database
+        env={
+            "STATUS_TEST_DATABASE_URI": database_url,
+            "STATUS_TEST_FLUSH_SECONDS": str(FLUSH_SECONDS),
+            "STATUS_TEST_QUIET_SECONDS": str(QUIET_SECONDS),
+        },
+    )
+
+
+@pytest.fixture
+def engine_of() -> Iterator[Any]:
+    engines: list[sa.Engine] = []
+
+    def make(url: str) -> sa.Engine:
+        engines.append(create_engine(url, key="test"))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def automatic(engine: sa.Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        found = [
+            dict(row)
+            for row in connection.execute(
+                sa.select(incidents).where(incidents.c.automatic).order_by(incidents.c.id)
+            ).mappings()
+        ]
+        for incident in found:
+            incident["messages"] = list(
+                connection.execute(
+                    sa.select(incident_updates.c.message)
+                    .where(incident_updates.c.incident_id == incident["id"])
+                    .order_by(incident_updates.c.id)
+                ).scalars()
+            )
+    return found
+
+
+def wait_until_stored(engine: sa.Engine, count: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while stored_requests(engine) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stored_requests(engine) == count
+
+
+def summary_route(server: GunicornProcess) -> tuple[str, dict[str, Any]]:
+    answer = requests.get(server.base_url + "/status/api/summary?days=1", timeout=10).json()
+    (route,) = answer["routes"]
+    return answer["status"]["indicator"], route
+
+
+@pytest.mark.gunicorn
+@pytest.mark.slow
+def test_failures_inside_the_objective_open_nothing(
+    gunicorn: GunicornRunner, database_url: str, engine_of: Any
+) -> None:
+    server = serve(gunicorn, database_url)
+    total, every = 10_000, 2_000  # 0.05 % failures, spread evenly
+
+    def send(indexes: range) -> None:
+        with requests.Session() as session:
+            for index in indexes:
+                fail = "?fail=1" if index % every == every - 1 else ""
+                session.get(f"{server.base_url}/flaky{fail}", timeout=10)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(send, (range(start, total, 4) for start in range(4))))
+    engine = engine_of(database_url)
+    wait_until_stored(engine, total)
+    time.sleep(2 * FLUSH_SECONDS)  # every worker judged the last counts
+    assert automatic(engine) == []
+    indicator, route = summary_route(server)
+    assert (indicator, route["status"]) == ("operational", "operational")
+    assert route["slo"]["objective"] == 99.9
+    assert route["slo"]["burn_rates"]["5m"] == pytest.approx(0.5, abs=0.01)
+
+
+@pytest.mark.gunicorn
+def test_four_requests_with_one_failure_open_nothing(
+    gunicorn: GunicornRunner, database_url: str, engine_of: Any
+) -> None:
+    server = serve(gunicorn, database_url)
+    for fail in ("?fail=1", "", "", ""):
+        requests.get(f"{server.base_url}/flaky{fail}", timeout=10)
+    engine = engine_of(database_url)
+    wait_until_stored(engine, 4)
+    time.sleep(2 * FLUSH_SECONDS)
+    assert automatic(engine) == []
+    indicator, route = summary_route(server)
+    assert (indicator, route["status"]) == ("operational", "operational")
+    assert route["slo"]["burn_rates"]["5m"] == 250.0  # 25 % against 0.1 %, yet too few
+
+
+@dataclass
+class Outage:
+    """What one driver saw: when the fast burn first held and when failures stopped."""
+
+    condition_held_at: datetime | None = None
+    last_failure_sent_at: datetime | None = None
+    error: BaseException | None = None
+
+
+def drive_outage(server: GunicornProcess, engine: sa.Engine, outage: Outage) -> None:
+    """100 % failures for 2 minutes at 5 requests/s, then healthy traffic until resolved."""
+    try:
+        with requests.Session() as session:
+            start = time.monotonic()
+            for index in range(600):
+                time.sleep(max(0.0, start + index / 5 - time.monotonic()))
+                session.get(f"{server.base_url}/flaky?fail=1", timeout=10)
+                if index == 9:  # the minimum volume: the fast burn holds from here
+                    outage.condition_held_at = utcnow()
+            outage.last_failure_sent_at = utcnow()
+            start = time.monotonic()
+            for index in range(5 * 240):  # at most 4 minutes
+                time.sleep(max(0.0, start + index / 5 - time.monotonic()))
+                session.get(f"{server.base_url}/flaky", timeout=10)
+                if index % 5 == 0 and all(i["resolved_at"] for i in automatic(engine)):
+                    return
+    except BaseException as error:  # reported by the test thread
+        outage.error = error
+
+
+@pytest.mark.gunicorn
+@pytest.mark.slow
+def test_a_two_minute_outage_opens_a_major_incident_that_resolves_when_healthy(
+    gunicorn: GunicornRunner, sqlite_url: str, postgres_url: str, engine_of: Any
+) -> None:
+    # SQLite and PostgreSQL side by side: the outage takes minutes of real time.
+    runs = [(serve(gunicorn, url), engine_of(url), Outage()) for url in (sqlite_url, postgres_url)]
+    threads = [threading.Thread(target=drive_outage, args=run) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for server, engine, outage in runs:
+        assert outage.error is None
+        assert outage.condition_held_at is not None
+        assert outage.last_failure_sent_at is not None
+        (incident,) = automatic(engine)
+        assert incident["impact"] == "major"
+        assert incident["title"] == "Flaky is failing"
+        opened_after = (incident["started_at"] - outage.condition_held_at).total_seconds()
+        assert opened_after <= 2 * FLUSH_SECONDS
+        assert incident["messages"][0].startswith("Opened automatically: 100 % of ")
+        assert (
+            "requests failed in the last 5 minutes; the 99.9 % objective's budget is "
+            in (incident["messages"][0])
+        )
+        assert incident["resolved_at"] is not None
+        quiet_for = incident["resolved_at"] - outage.last_failure_sent_at
+        assert quiet_for >= timedelta(seconds=QUIET_SECONDS)
+        assert incident["messages"][-1].startswith(
+            "Resolved automatically: within the 99.9 % objective for 1 minute"
+        )
+        indicator, route = summary_route(server)
+        assert (indicator, route["status"]) == ("operational", "operational")
+        print(f"opened {opened_after:.1f} s after the fast burn held; resolved {quiet_for} after")
+
+
+@pytest.mark.gunicorn
+def test_a_slow_burn_over_three_days_is_minor_not_major(
+    gunicorn: GunicornRunner, database_url: str, engine_of: Any
+) -> None:
+    now = utcnow()
+    app = create_app(database_url)
+    state = get_state(app)
+    with state.engine.begin() as connection:  # 3 days at 0.3 %: 1,000 a minute, 3 failed
+        (route,) = sync_routes(
+            connection, {"/flaky": RouteInfo("flaky", "Flaky", "")}, now
+        ).values()
+        last = minute_of(now) - 1
+        add_counts(
+            connection,
+            {
+                (route.id, minute): bucket_counters(1000, 3)
+                for minute in range(last - 3 * 1440, last)
+            },
+        )
+    state.engine.dispose()
+    server = serve(gunicorn, database_url)
+    for _ in range(20):  # healthy traffic now: the flush that writes it judges the route
+        requests.get(f"{server.base_url}/flaky", timeout=10)
+    engine = engine_of(database_url)
+    deadline = time.monotonic() + 30
+    while not automatic(engine) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (incident,) = automatic(engine)
+    assert (incident["impact"], incident["title"]) == ("minor", "Flaky has elevated errors")
+    assert incident["messages"][0].startswith("Opened automatically: 0.3 % of ")
+    assert (
+        "requests failed in the last 6 hours; the 99.9 % objective's budget is burning 3 "
+        in (incident["messages"][0])
+    )
+    indicator, summary = summary_route(server)
+    assert (indicator, summary["status"]) == ("degraded", "degraded")
+    assert summary["slo"]["burn_rates"]["3d"] == pytest.approx(3.0, rel=0.01)
