@@ -1,10 +1,9 @@
-"""A host app with one route that fails on demand, for the burn-rate traffic tests.
+"""The sample app reduced to one route that fails on demand, for the burn-rate tests.
 
-``GET /flaky`` answers 200, ``GET /flaky?fail=1`` 503. gunicorn workers build
-it with ``tests.server_status.slo_app:create_app()``; the database URL, flush
-interval and quiet period come from the environment
-(``STATUS_TEST_DATABASE_URI``, ``STATUS_TEST_FLUSH_SECONDS``,
-``STATUS_TEST_QUIET_SECONDS``).
+``GET /flaky`` answers 200, ``GET /flaky?fail=1`` 503; no other route is
+recorded or shown. gunicorn workers build it with
+``tests.server_status.slo_app:create_app()``; besides the sample app's
+environment it reads the quiet period from ``STATUS_TEST_QUIET_SECONDS``.
 """
 
 from __future__ import annotations
@@ -14,21 +13,15 @@ from typing import Any
 
 from flask import Flask, abort, request
 
-from flask_server_status import FlaskStatus
+from tests.server_status import sample_app
 
 
 def create_app(database_uri: str | None = None, **config: Any) -> Flask:
-    app = Flask(__name__)
-    app.config["SERVER_STATUS_DATABASE_URI"] = (
-        database_uri or os.environ["STATUS_TEST_DATABASE_URI"]
+    config.setdefault(
+        "SERVER_STATUS_INCIDENT_QUIET_SECONDS",
+        int(os.environ.get("STATUS_TEST_QUIET_SECONDS", "600")),
     )
-    app.config["SERVER_STATUS_FLUSH_INTERVAL_SECONDS"] = float(
-        os.environ.get("STATUS_TEST_FLUSH_SECONDS", "3600")
-    )
-    app.config["SERVER_STATUS_INCIDENT_QUIET_SECONDS"] = int(
-        os.environ.get("STATUS_TEST_QUIET_SECONDS", "600")
-    )
-    app.config.update(config)
+    app = sample_app.create_app(database_uri, SERVER_STATUS_ROUTES=["/flaky"], **config)
 
     @app.route("/flaky")
     def flaky() -> str:
@@ -40,5 +33,4 @@ def create_app(database_uri: str | None = None, **config: Any) -> Flask:
             abort(503)
         return "ok"
 
-    FlaskStatus(app)
     return app

@@ -30,6 +30,11 @@ QUIET_SECONDS = 60  # the shortest quiet period allowed
 
 
 def serve(gunicorn: GunicornRunner, database_url: str) -> GunicornProcess:
+    """gunicorn with 4 workers on a database whose schema is ready (migrating is not
+    part of what the tests time)."""
+    state = get_state(create_app(database_url))
+    state.engine.connect().close()
+    state.engine.dispose()
     return gunicorn.start(
         APP,
         workers=4,
