@@ -24,6 +24,7 @@ from flask_management_endpoints.health.contributors import Check
 from flask_management_endpoints.health.endpoint import HealthEndpoint
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.indicators import database, disk_space, memory, ping
+from flask_management_endpoints.logger_sync import LoggerLevelSync, default_path
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -54,6 +55,8 @@ class ManagementState:
         self._loaded: HealthEndpoint | None = None
         # A configuration mistake found on the first request, answered from then on.
         self._error: ConfigError | None = None
+        #: Shares logger levels with the other workers, when ``loggers`` is exposed.
+        self.logger_sync: LoggerLevelSync | None = None
         self._lock = threading.Lock()
         self._sigterm_installed = False
         reference = weakref.ref(self)
@@ -94,10 +97,15 @@ class ManagementState:
         if retired is not None:
             retired.close()
         try:
-            return self._build()
+            endpoint = self._build()
         except ConfigError as error:
             self._error = error
             return None
+        if endpoint.settings.exposure.exposed("loggers"):
+            path = default_path(self.app.name, endpoint.settings.loggers_dir)
+            self.logger_sync = LoggerLevelSync(path)
+            self.logger_sync.refresh()  # a worker started later takes the levels set before
+        return endpoint
 
     def _build(self) -> HealthEndpoint:
         database = self.db or self.app.extensions.get("sqlalchemy")
@@ -118,6 +126,8 @@ class ManagementState:
     def after_fork(self) -> None:
         """In a forked child: nothing the parent had in flight is inherited."""
         self._lock = threading.Lock()
+        if self.logger_sync is not None:
+            self.logger_sync.after_fork()
         for endpoint in (self._endpoint, self._loaded):
             if endpoint is not None:
                 endpoint.after_fork()
