@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, request, url_for
+from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from flask_management_endpoints import loggers
 from flask_management_endpoints.env import app_environment
@@ -39,7 +39,7 @@ VIEW_IDS = {
     "health": "health",
     "info": "info",
     "version": "version",
-    "loggers": "loggers",
+    "loggers_list": "loggers",
     "logger": "loggers",
     "mappings": "mappings",
     "env": "env",
@@ -81,9 +81,28 @@ def _json_routing_errors() -> Response | None:
     path, prefix = request.path, get_state().mount_prefix
     if prefix and path != prefix and not path.startswith(prefix + "/"):
         return None
-    if isinstance(error, MethodNotAllowed):
+    if isinstance(error, MethodNotAllowed) and _exposed(_get_endpoint_id()):
         return method_not_allowed(request.method, sorted(error.valid_methods or ()), path)
     return not_found(f"no management endpoint at {path!r}", path)
+
+
+def _get_endpoint_id() -> str | None:
+    """The endpoint id a GET of this path would reach (a POST to ``/health``, say)."""
+    adapter = current_app.create_url_adapter(request)
+    try:
+        endpoint, _ = adapter.match(method="GET") if adapter else ("", None)
+    except HTTPException:
+        return None
+    return VIEW_IDS.get(str(endpoint).rpartition(".")[2])
+
+
+def _exposed(endpoint_id: str | None) -> bool:
+    if endpoint_id is None:
+        return True
+    try:
+        return get_state().settings.exposure.exposed(endpoint_id)
+    except ConfigError:  # answered by the endpoint itself; a 405 meanwhile
+        return True
 
 
 @z_blueprint.before_app_request
