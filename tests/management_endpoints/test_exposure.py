@@ -90,7 +90,9 @@ def test_probes_answer_without_credentials_whenever_health_is_reachable(
     client = build("default", "health", access).test_client()
     response = client.get(f"/z/health/{probe}")
     assert response.status_code == (404 if access == "never" else 200)
-    assert build("excluded", "health", None).test_client().get(f"/z/health/{probe}").status_code == 404
+    assert (
+        build("excluded", "health", None).test_client().get(f"/z/health/{probe}").status_code == 404
+    )
 
 
 def test_default_index_lists_health_info_and_version_only() -> None:
