@@ -106,11 +106,13 @@ def test_info_hides_host_identity_unless_authorized_or_enabled() -> None:
     client = app.test_client()
     anonymous = client.get("/z/info").get_json()
     assert not set(hidden) & set(anonymous["trace.attributes"])
-    assert "owner" not in anonymous["process"] and "executable" not in anonymous["python"]
+    assert "owner" not in anonymous["process"]
+    assert "executable" not in anonymous["python"]
     assert set(anonymous["os"]) == {"name", "arch"}
     authorized = client.get("/z/info", headers={"Authorization": f"Bearer {TOKEN}"}).get_json()
     assert {"host.name", "process.executable.path"} <= set(authorized["trace.attributes"])
-    assert "executable" in authorized["python"] and "version" in authorized["os"]
+    assert "executable" in authorized["python"]
+    assert "version" in authorized["os"]
     enabled = make_app({"info": {"host_details": "always"}}).test_client().get("/z/info")
     assert "executable" in enabled.get_json()["python"]
 
