@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, current_app, request, url_for
+from flask import Blueprint, Flask, Request, Response, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -120,22 +120,24 @@ def _exposure_and_access() -> Response | None:
     OPTIONS is answered for every exposed endpoint without credentials, as
     CORS preflights and discovery clients send none.
     """
-    endpoint_id = VIEW_IDS.get((request.endpoint or "").rpartition(".")[2])
+    # One lookup of the request object: this runs before every probe.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    endpoint_id = VIEW_IDS.get((current.endpoint or "").rpartition(".")[2])
     if endpoint_id is None:
         return None
-    health = get_state().endpoint()
+    health = get_state(current_app._get_current_object()).endpoint()  # type: ignore[attr-defined]
     exposure = health.settings.exposure
     if not exposure.exposed(endpoint_id):
-        return not_found(f"no management endpoint at {request.path!r}", request.path)
-    if request.method == "OPTIONS" or (endpoint_id == "health" and _is_probe()):
+        return not_found(f"no management endpoint at {current.path!r}", current.path)
+    if current.method == "OPTIONS" or (endpoint_id == "health" and _is_probe(current)):
         return None  # probes carry no credentials; their status is never hidden
-    if exposure.allows(endpoint_id, lambda: health.authorizer(request)):
+    if exposure.allows(endpoint_id, lambda: health.authorizer(current)):
         return None
-    return unauthorized(request.path)
+    return unauthorized(current.path)
 
 
-def _is_probe() -> bool:
-    return (request.view_args or {}).get("path") in PROBE_GROUPS
+def _is_probe(current: Request) -> bool:
+    return (current.view_args or {}).get("path") in PROBE_GROUPS
 
 
 @z_blueprint.get("", strict_slashes=False)

@@ -55,3 +55,8 @@ def unauthorized(path: str) -> Response:
     response = json_error(401, "Unauthorized", message, path)
     response.headers["WWW-Authenticate"] = "Bearer"
     return response
+
+
+def probe_response(body: bytes, status: int) -> Response:
+    """A probe answer from its prebuilt body: Actuator v3, not cached."""
+    return Response(body, status, headers=[("Content-Type", ACTUATOR_V3), *NO_STORE.items()])

@@ -149,7 +149,8 @@ class ManagementState:
                 except (TypeError, ValueError) as error:
                     key = subkey('Z_ENDPOINTS["indicators"]', name)
                     raise ConfigError(key, str(error)) from error
-                indicators[name] = Check(function, in_process=name == "ping", name=name)
+                probe = name == "ping"  # no I/O, always UP
+                indicators[name] = Check(function, in_process=probe, static=probe, name=name)
         return indicators
 
     def install_sigterm(self, drain_seconds: float) -> None:
