@@ -9,6 +9,7 @@ SQLAlchemy and the write functions into :class:`click.ClickException`.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 
 import click
@@ -47,9 +48,11 @@ def _reported() -> Iterator[None]:
         raise click.ClickException(_one_line(str(error))) from None
     except WriteError as error:
         raise click.ClickException(_one_line(error.reason)) from None
-    except sa.exc.OperationalError as error:
-        # The driver's own first line says why (refused, no such file, bad password).
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    except (sa.exc.OperationalError, sqlite3.OperationalError) as error:
+        # The driver's own first line says why (refused, no such file, bad
+        # password); SQLite's migration lock file raises sqlite3's error bare.
+        cause = getattr(error, "orig", None) or error
+        reason = str(cause).strip().splitlines()[0]
         raise click.ClickException(
             f"cannot use the status database ({_database(get_state())}): {_one_line(reason)}"
         ) from None
