@@ -39,9 +39,17 @@ def bearer_token_matches(header: str | None, secret: str | None) -> bool:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         return False
-    return hmac.compare_digest(
-        token.strip().encode("utf-8", "replace"), secret.encode("utf-8", "replace")
-    )
+    return hmac.compare_digest(_header_bytes(token.strip()), secret.encode("utf-8"))
+
+
+def _header_bytes(value: str) -> bytes:
+    """The bytes the client sent: WSGI hands header values over decoded as Latin-1,
+    so a UTF-8 client's non-ASCII token is recovered by encoding back to Latin-1."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        # Not from a WSGI server (a str built in-process): already real text.
+        return value.encode("utf-8", "replace")
 
 
 def _admin(payload: object, status: int = 200) -> Response:

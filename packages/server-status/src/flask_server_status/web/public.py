@@ -27,8 +27,9 @@ STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
 PAGE_FILE = "index.html"
 MISSING_BUNDLE = (
     "The status page is not built: flask_server_status/static/index.html is missing.\n"
-    "Build the frontend bundle with `nox -s frontend` (or install a released wheel,\n"
-    "which ships it). The JSON API under api/ works without it.\n"
+    "Released wheels of flask-server-status ship it: reinstall the package from PyPI.\n"
+    "In a source checkout, build it with `npm ci && npm run build` in frontend/.\n"
+    "The JSON API under api/ works without it.\n"
 )
 
 
