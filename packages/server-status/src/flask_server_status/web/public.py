@@ -109,10 +109,17 @@ def public_blueprint(state: StatusState) -> Blueprint:
         return _public(json_response(document))
 
     def feed() -> ResponseReturnValue:
+        base = settings.base_url
         body = render_feed(
             title=settings.page_title,
-            page_url=url_for(".page", _external=True),
-            feed_url=url_for(".feed", _external=True),
+            page_url=f"{base}{settings.url_prefix}/" if base else url_for(".page", _external=True),
+            feed_url=(
+                f"{base}{settings.url_prefix}/feed.atom"
+                if base
+                else url_for(".feed", _external=True)
+            ),
+            base_url=base,
+            url_prefix=settings.url_prefix,
             generated_at=reports.isoformat(reports.utcnow()) or "",
             incidents=reports.feed_incidents(state.engine),
         )
