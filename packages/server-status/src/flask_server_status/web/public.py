@@ -136,7 +136,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         )
         if found is None:
             raise ApiError(404, f"no route with id {route_id}")
-        return _svg(uptime_badge(f"{found['name']} {window}", found["uptime"][window]))
+        return _svg(uptime_badge(found["name"], window, found["uptime"][window]))
 
     for rule, endpoint, view in (
         ("/", "page", page),
