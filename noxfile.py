@@ -42,20 +42,46 @@ def install_group(session: nox.Session, *groups: str) -> None:
 
 
 def run_pytest(session: nox.Session) -> None:
+    session.run("pytest", "--ignore=tests/browser", *(session.posargs or ["tests"]))
+
+
+def install_for_tests(session: nox.Session) -> None:
     install_group(session, "test")
     session.install(*EDITABLE_PACKAGES)
-    session.run("pytest", "--ignore=tests/browser", *(session.posargs or ["tests"]))
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the Python test suite (all but the browser tests) on the current interpreter."""
+    """Run the Python test suite (all but the browser tests) on the current interpreter.
+
+    The suite provides what it needs itself: the page bundle is built with npm
+    when missing or stale, and PostgreSQL is found or started (see the README).
+    """
+    install_for_tests(session)
     run_pytest(session)
 
 
 @nox.session(name="tests-version", python=PYTHON_VARIANTS)
 def tests_version(session: nox.Session) -> None:
     """Run the Python test suite on a given interpreter, e.g. `nox -s tests-version-3.12`."""
+    install_for_tests(session)
+    run_pytest(session)
+
+
+@nox.session(name="tests-lowest", venv_backend="uv")
+def tests_lowest(session: nox.Session) -> None:
+    """Run the suite with both packages' runtime dependencies at their declared lower bounds.
+
+    uv resolves the packages' own requirements to their lowest versions
+    (lowest-direct); the test tools are then installed without moving them.
+    """
+    session.install("--resolution=lowest-direct", *EDITABLE_PACKAGES)
+    frozen = session.run("uv", "pip", "freeze", silent=True, external=True)
+    constraints = Path(session.create_tmp()) / "lowest.txt"
+    pins = [line for line in str(frozen).splitlines() if "==" in line and "@" not in line]
+    constraints.write_text("\n".join(pins) + "\n")
+    session.log("lowest runtime versions: " + ", ".join(pins))
+    session.install("-c", str(constraints), *nox.project.dependency_groups(PYPROJECT, "test"))
     run_pytest(session)
 
 
@@ -98,7 +124,7 @@ def build(session: nox.Session) -> None:
 
 @nox.session
 def browser(session: nox.Session) -> None:
-    """Run the Playwright tests in headless Debian Chromium (needs `nox -s frontend` first)."""
+    """Run the Playwright tests in headless Debian Chromium (the page is built if stale)."""
     install_group(session, "test", "browser")
     session.install(*EDITABLE_PACKAGES)
     session.run("pytest", "tests/browser", *session.posargs, env={"CHROMIUM_PATH": CHROMIUM})

@@ -31,8 +31,9 @@ from flask import Flask  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from flask_server_status import FlaskStatus  # noqa: E402
-from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS, STATIC  # noqa: E402
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.page_bundle import STATIC  # noqa: E402
 from tests.support.status_seed import seed_history  # noqa: E402
 
 ROUTES = 50

@@ -4,8 +4,9 @@ Seeds a fresh database with ``tests.support.status_seed.seed_history`` (50
 routes, 90 days: daily, hourly and minute buckets as retention keeps them,
 incidents and maintenance), then times in-process WSGI calls of
 ``GET /status/api/summary`` (the page's one request, ~0.5 MB of JSON) next to
-a trivial host route in the same app, on SQLite and, when
-``TEST_POSTGRES_URL`` is set, on PostgreSQL (a private schema, dropped after).
+a trivial host route in the same app, on SQLite and, when PostgreSQL can be
+found or started (tests/support/postgres.py), on PostgreSQL (a private schema,
+dropped after).
 
     python benchmarks/summary_api.py
 
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from flask import Flask  # noqa: E402
 
 from flask_server_status import FlaskStatus, get_state  # noqa: E402
-from tests.support.postgres import PostgresSchema, postgres_base_url  # noqa: E402
+from tests.support.postgres import PostgresSchema, find_or_start  # noqa: E402
 from tests.support.status_seed import seed_history  # noqa: E402
 
 ROUTES = 50
@@ -100,15 +101,18 @@ def main() -> None:
     print(f"summary API, {ROUTES} routes x {DAYS} days, {SUMMARY_CALLS} calls per database")
     with tempfile.TemporaryDirectory() as folder:
         sqlite = measure("SQLite", f"sqlite:///{Path(folder) / 'status.db'}")
-    base = postgres_base_url()
-    if base is None:
-        print("PostgreSQL skipped: TEST_POSTGRES_URL is not set")
-        return
-    schema = PostgresSchema(base)
+    server = find_or_start()
     try:
-        postgres = measure("PostgreSQL", schema.url)
+        if server.url is None:
+            print(f"PostgreSQL skipped: {server.how}")
+            return
+        schema = PostgresSchema(server.url)
+        try:
+            postgres = measure("PostgreSQL", schema.url)
+        finally:
+            schema.drop()
     finally:
-        schema.drop()
+        server.close()
     print(f"ratio PostgreSQL/SQLite summary median: {postgres / sqlite:.2f}")
 
 

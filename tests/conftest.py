@@ -18,7 +18,21 @@ from flask import Flask
 from tests.support.fake_service import FakeService, refused_url
 from tests.support.gunicorn import GunicornProcess, GunicornRunner
 from tests.support.live_server import LiveServer
-from tests.support.postgres import PostgresSchema, postgres_base_url
+from tests.support.page_bundle import BundleError, ensure_built
+from tests.support.postgres import PostgresSchema, Provided, find_or_start
+
+
+@pytest.fixture(scope="session")
+def page_bundle() -> None:
+    """The status page bundle, built from frontend/ with npm when missing or stale.
+
+    Tests that serve the page depend on it, so the suite passes on a fresh
+    clone whatever ran before it. Fails (never skips) when Node.js is missing.
+    """
+    try:
+        ensure_built()
+    except BundleError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture
@@ -53,20 +67,32 @@ def gunicorn(tmp_path: Path) -> Iterator[GunicornRunner]:
     runner.stop_all()
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Provided]:
+    """The session's PostgreSQL: ``TEST_POSTGRES_URL``, else 127.0.0.1:5432, else a
+    throwaway cluster from the installed server binaries (see tests/support/postgres.py)."""
+    provided = find_or_start()
+    try:
+        yield provided
+    finally:
+        provided.close()
+
+
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(postgres_server: Provided) -> Iterator[str]:
     """A SQLAlchemy URL for a fresh, empty PostgreSQL schema of this test alone.
 
-    Skips with a reason when ``TEST_POSTGRES_URL`` is unset. The schema is
-    selected through ``search_path`` so code under test needs no schema
+    Skips with the one-line reason when no PostgreSQL can be found or started
+    (and fails instead in CI, where PostgreSQL tests may not skip). The schema
+    is selected through ``search_path`` so code under test needs no schema
     argument, and it is dropped at teardown.
     """
-    base = postgres_base_url()
-    if base is None and os.environ.get("CI"):
-        pytest.fail("TEST_POSTGRES_URL must be set in CI: PostgreSQL tests may not skip there")
-    if base is None:
-        pytest.skip("TEST_POSTGRES_URL is not set; PostgreSQL tests need a server")
-    schema = PostgresSchema(base)
+    if postgres_server.url is None:
+        reason = f"PostgreSQL unavailable: {postgres_server.how}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (PostgreSQL tests may not skip in CI)")
+        pytest.skip(reason)
+    schema = PostgresSchema(postgres_server.url)
     try:
         yield schema.url
     finally:

@@ -12,8 +12,10 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 
+from tests.support import postgres
 from tests.support.fake_service import FakeService
 from tests.support.gunicorn import GunicornRunner
+from tests.support.page_bundle import STATIC, is_fresh, source_hash
 
 
 def test_live_server_serves_the_app(live_server: Callable[[Flask], str]) -> None:
@@ -56,6 +58,51 @@ def test_postgres_schema_is_private_and_empty(postgres_url: str) -> None:
         schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
     assert schema.startswith("t_")
     engine.dispose()
+
+
+def test_without_a_url_or_a_local_server_a_throwaway_cluster_is_started(
+    monkeypatch: pytest.MonkeyPatch, closed_port_url: str
+) -> None:
+    if postgres.find_initdb() is None:
+        pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+    monkeypatch.delenv("TEST_POSTGRES_URL", raising=False)
+    nobody_home = closed_port_url.replace("http://", "postgresql+psycopg://postgres@") + "/test"
+    monkeypatch.setattr(postgres, "CONVENTIONAL_URLS", (nobody_home,))
+
+    provided = postgres.find_or_start()
+    assert provided.cluster is not None, provided.how
+    folder = provided.cluster.folder
+    try:
+        assert provided.url is not None
+        assert "throwaway cluster" in provided.how
+        schema = postgres.PostgresSchema(provided.url)
+        engine = sa.create_engine(schema.url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT current_schema()")).scalar_one() == schema.name
+        engine.dispose()
+        schema.drop()
+    finally:
+        provided.close()
+    assert not folder.exists()
+    assert not postgres.answers(provided.url)
+
+
+def test_an_explicit_url_is_used_and_nothing_else_is_tried(
+    monkeypatch: pytest.MonkeyPatch, closed_port_url: str
+) -> None:
+    refused = closed_port_url.replace("http://", "postgres://u:secret@") + "/db"
+    monkeypatch.setenv("TEST_POSTGRES_URL", refused)
+    provided = postgres.find_or_start()
+    assert provided.cluster is None
+    assert provided.url is not None
+    assert provided.url.startswith("postgresql+psycopg://u:secret@")
+    assert "secret" not in provided.how
+
+
+def test_the_page_bundle_is_built_for_the_suite(page_bundle: None) -> None:
+    assert is_fresh()
+    info = (STATIC / "build-info.json").read_text("utf-8")
+    assert source_hash() in info
 
 
 def test_database_url_runs_on_both(database_url: str) -> None:

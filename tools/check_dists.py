@@ -12,7 +12,6 @@ which shows the wheel needs no Node.js to work.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -22,7 +21,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FRONTEND = ROOT / "frontend"
+sys.path.insert(0, str(ROOT))
+from tests.support.page_bundle import source_hash  # noqa: E402  (one hash, shared with the tests)
+
 STATUS_PKG = "flask_server_status"
 ENDPOINTS_PKG = "flask_management_endpoints"
 
@@ -58,17 +59,6 @@ print("installed wheels serve /z/health and the status page")
 """
 
 
-def frontend_source_hash() -> str:
-    """The hash the frontend build stamps into build-info.json (same file order and framing)."""
-    files = [FRONTEND / name for name in ("package-lock.json", "package.json", "build.mjs")]
-    files += [p for p in (FRONTEND / "src").rglob("*") if p.is_file()]
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.relative_to(FRONTEND).as_posix()):
-        digest.update(path.relative_to(FRONTEND).as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def check_wheel(wheel: Path, package: str) -> list[str]:
     problems: list[str] = []
     with zipfile.ZipFile(wheel) as archive:
@@ -86,7 +76,7 @@ def check_wheel(wheel: Path, package: str) -> list[str]:
         info_name = f"{package}/static/build-info.json"
         if package == STATUS_PKG and info_name in names:
             built_from = json.loads(archive.read(info_name))["source_hash"]
-            if built_from != frontend_source_hash():
+            if built_from != source_hash():
                 problems.append(
                     f"{wheel.name}: the page bundle is stale (built from other frontend sources); "
                     "run `nox -s frontend` before `nox -s build`"

@@ -1,6 +1,6 @@
 """Fixtures of the status page browser tests: Debian's Chromium driven by Playwright.
 
-The page under test is the real bundle (built by ``nox -s frontend``) served by the
+The page under test is the real bundle (built from frontend/ when missing or stale) served by the
 real FlaskStatus extension from a live Werkzeug server; history, incidents and
 maintenance come from ``tests.support.status_seed.seed_history`` or from real
 requests and the admin API.
@@ -18,8 +18,9 @@ from flask import Flask, request
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from flask_server_status import FlaskStatus, get_state
-from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS, STATIC
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.live_server import LiveServer
+from tests.support.page_bundle import BundleError, ensure_built
 from tests.support.status_seed import seed_history
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,13 +37,10 @@ def playwright() -> Iterator[Playwright]:
         pytest.skip(
             f"Chromium not found at {CHROMIUM} (apt-get install chromium or set CHROMIUM_PATH)"
         )
-    bundle = ("index.html", "status.js", "status.css")
-    missing = [name for name in bundle if not (STATIC / name).exists()]
-    if missing:
-        pytest.fail(
-            f"the status page bundle is not built ({', '.join(missing)} missing in {STATIC}); "
-            "run `nox -s frontend` (or `npm ci && npm run build` in frontend/) first"
-        )
+    try:
+        ensure_built()
+    except BundleError as error:
+        pytest.fail(str(error))
     with sync_playwright() as driver:
         yield driver
 

@@ -12,6 +12,11 @@ from flask_server_status import get_state
 from tests.server_status.sample_app import create_app
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _built_page(page_bundle: None) -> None:
+    """Every status test may serve the page: build it once per session if needed."""
+
+
 @pytest.fixture
 def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     """Build the sample app on the test database (SQLite and PostgreSQL).

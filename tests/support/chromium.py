@@ -1,12 +1,9 @@
-"""Where Debian's Chromium and the built status page are, and how to start Chromium here."""
+"""Where Debian's Chromium is, and how to start Chromium here."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "packages" / "server-status" / "src" / "flask_server_status" / "static"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Headless as root on a machine without a network: no sandbox, and no
 # background connections to Google's services (they would be refused).
