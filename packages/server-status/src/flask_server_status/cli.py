@@ -80,40 +80,46 @@ def db_cli() -> None:
     """Manage the flask-server-status tables (its own Alembic history)."""
 
 
+def _migrate(direction: str, revision: str, sql: bool) -> None:
+    """Run the migration, or with ``sql`` print the script Alembic would run."""
+    with _reported():
+        if sql:
+            if direction == "downgrade" and ":" not in revision:
+                raise click.ClickException(
+                    f"downgrade --sql needs a FROM:TO range such as head:base, got {revision!r}"
+                )
+            click.echo(migrate.offline_sql(_engine().url, direction, revision), nl=False)
+            return
+        run = migrate.upgrade if direction == "upgrade" else migrate.downgrade
+        run(_engine(), revision)
+        click.echo(_schema_at())
+
+
+_SQL_OPTION = click.option(
+    "--sql", is_flag=True, help="Print the SQL instead of running it (offline)."
+)
+
+
 @db_cli.command("upgrade")
 @click.argument("revision", default="head")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it (offline).")
+@_SQL_OPTION
 def upgrade_command(revision: str, sql: bool) -> None:
     """Upgrade the status tables to REVISION (default: head).
 
     With --sql, REVISION may be a FROM:TO range; without FROM the script starts at base.
     """
-    with _reported():
-        if sql:
-            click.echo(migrate.offline_sql(_engine().url, "upgrade", revision), nl=False)
-            return
-        migrate.upgrade(_engine(), revision)
-        click.echo(_schema_at())
+    _migrate("upgrade", revision, sql)
 
 
 @db_cli.command("downgrade")
 @click.argument("revision", default="-1")
-@click.option("--sql", is_flag=True, help="Print the SQL instead of running it (offline).")
+@_SQL_OPTION
 def downgrade_command(revision: str, sql: bool) -> None:
     """Downgrade the status tables to REVISION (default: one step; 'base' drops them).
 
     With --sql, REVISION must be a FROM:TO range, e.g. head:base.
     """
-    with _reported():
-        if sql:
-            if ":" not in revision:
-                raise click.ClickException(
-                    f"downgrade --sql needs a FROM:TO range such as head:base, got {revision!r}"
-                )
-            click.echo(migrate.offline_sql(_engine().url, "downgrade", revision), nl=False)
-            return
-        migrate.downgrade(_engine(), revision)
-        click.echo(_schema_at())
+    _migrate("downgrade", revision, sql)
 
 
 @db_cli.command("stamp")
