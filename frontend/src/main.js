@@ -11,6 +11,8 @@ const doc = document;
 const ctx = { timeZone: readerTimeZone(), locale: undefined, baseUrl: doc.baseURI };
 let days = parseDays(window.location.search);
 let lastData = null;
+// When lastData arrived, on the reader's clock: the error notice tells its age from this.
+let loadedAt = 0;
 let refreshSeconds = 60;
 
 const redrawTheme = followTheme(doc, window, () =>
@@ -37,6 +39,7 @@ async function load() {
     const data = await fetchSummary(ctx.baseUrl, requested);
     if (requested !== days) return refreshSeconds; // the reader changed the period meanwhile
     lastData = data;
+    loadedAt = Date.now();
     refreshSeconds = Number(data.page && data.page.refresh_seconds) || refreshSeconds;
     renderKeepingFocus(() => {
       renderSummary(doc, data, ctx);
@@ -49,7 +52,11 @@ async function load() {
     renderError(
       doc,
       error && error.message ? error.message : 'The status service could not be reached.',
-      { lastUpdated: lastData ? lastData.generated_at : null, retrySeconds: refreshSeconds },
+      {
+        earlier: lastData ? { generatedAt: lastData.generated_at, loadedAt } : null,
+        retrySeconds: refreshSeconds,
+        now: Date.now(),
+      },
       ctx,
     );
     redrawTheme();

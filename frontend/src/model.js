@@ -7,6 +7,7 @@ export const TONES = {
   warn: { glyph: '!' },
   bad: { glyph: '×' },
   maint: { glyph: '‖' },
+  idle: { glyph: '·' },
   none: { glyph: '–' },
 };
 
@@ -39,19 +40,37 @@ export function overallState(indicator) {
   return OVERALL_STATES[indicator] ?? UNKNOWN;
 }
 
-/** Day thresholds in failures per 1000 requests, compared in integers so that exactly 99.9%
- * is fine without float noise: up to 1 (uptime >= 99.9%) a day with failures is fine (its text
- * says "A few failures"), above 50 (uptime < 95%) it is an outage, in between elevated. */
+/** A day's state as the server judges it (`history[].state`). "No traffic": instances were
+ * reporting and nobody asked; "no data": no instance reported. Neither is 100%, and they look
+ * different from each other: idle bars are short and solid, no-data bars hollow and dashed. */
+const DAY_STATES = {
+  operational: { tone: 'ok', label: 'Operational' },
+  degraded: { tone: 'warn', label: 'Degraded' },
+  partial_outage: { tone: 'bad', label: 'Partial outage' },
+  major_outage: { tone: 'bad', label: 'Major outage' },
+  maintenance: { tone: 'maint', label: 'Maintenance' },
+  no_traffic: { tone: 'idle', label: 'No traffic', note: 'Instances were reporting; no requests came in.' },
+  no_data: { tone: 'none', label: 'No data', note: 'No instance of the service reported.' },
+};
+
+/** Thresholds of days without a `state` field (servers before states existed), in failures per
+ * 1000 requests, compared in integers so that exactly 99.9% is fine without float noise: up to 1
+ * (uptime >= 99.9%) a day with failures is fine, above 50 (uptime < 95%) it is an outage. */
 const FINE_MAX_PER_MILLE = 1;
 const OUTAGE_OVER_PER_MILLE = 50;
 
-/** State of one daily bucket from its counts. Client errors are served requests, not failures. */
-export function dayState({ requests, failures }) {
+function stateFromCounts({ requests, failures }) {
   if (!requests) return { tone: 'none', label: 'No requests' };
   if (!failures) return { tone: 'ok', label: 'No failures' };
   if (failures * 1000 <= requests * FINE_MAX_PER_MILLE) return { tone: 'ok', label: 'A few failures' };
   if (failures * 1000 <= requests * OUTAGE_OVER_PER_MILLE) return { tone: 'warn', label: 'Elevated failures' };
   return { tone: 'bad', label: 'Major failures' };
+}
+
+/** Tone, label (and for days without traffic or data a note) of one history day: the server's
+ * `state` when it sends one, else judged from the counts. Client errors are not failures. */
+export function dayState(day) {
+  return DAY_STATES[day.state] ?? stateFromCounts(day);
 }
 
 export function uptimeFromCounts(requests, failures) {
@@ -136,15 +155,39 @@ export function describeZone(timeZone, at = new Date(), locale) {
   return short && short !== timeZone ? `${timeZone} (${short})` : timeZone;
 }
 
-/** A history date ("2026-08-24", a UTC day) for reading: "Mon, 24 Aug 2026". */
+const DATE_STRING = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * A history date ("2026-08-24", a day of the status page's zone) for reading: "Mon, 24 Aug 2026".
+ * The calendar date of the string itself is formatted; it is never converted through the
+ * reader's zone, which would move it to the day before or after. Anything else is shown as sent.
+ */
 export function formatDay(date, locale) {
+  const parts = DATE_STRING.exec(date);
+  if (!parts) return String(date);
+  // setUTCFullYear, unlike Date.UTC, keeps years 0-99 as they are.
+  const day = new Date(0);
+  day.setUTCFullYear(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]));
   return cached(Intl.DateTimeFormat, locale, {
     timeZone: 'UTC',
     weekday: 'short',
     year: 'numeric',
     month: 'short',
     day: 'numeric',
-  }).format(new Date(`${date}T00:00:00Z`));
+  }).format(day);
+}
+
+/** The zone of the page's days: the summary's `timezone`, UTC when the server does not say. */
+export function daysZone(data) {
+  return typeof data.timezone === 'string' && data.timezone ? data.timezone : 'UTC';
+}
+
+/** How many instances report now, or null when the server does not say. */
+export function instancesText(data, locale) {
+  const reporting = data.instances ? data.instances.reporting : undefined;
+  if (!Number.isInteger(reporting)) return null;
+  if (reporting === 0) return 'No instance reporting now';
+  return `${plural(reporting, 'instance', 'instances', locale)} reporting now`;
 }
 
 /** A span of time for reading: "45 min", "2 h 5 min", "3 d 4 h". */
@@ -156,6 +199,30 @@ export function formatDuration(ms) {
   if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
   const days = Math.floor(hours / 24);
   return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+/** How long ago something happened, for reading: "less than a minute ago", "3 minutes ago". */
+export function formatAge(ms) {
+  const minutes = Math.floor(Math.max(0, ms) / 60000);
+  if (minutes < 1) return 'less than a minute ago';
+  if (minutes < 120) return `${minutes} ${minutes === 1 ? 'minute' : 'minutes'} ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} hours ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
+/** `text` as a sentence: trimmed, with a capital first letter and a closing full stop. */
+export function sentence(text) {
+  const trimmed = String(text).trim();
+  if (!trimmed) return '';
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** "The page tries again every 60 seconds." */
+export function retrySentence(seconds) {
+  if (!seconds) return '';
+  return `The page tries again ${seconds === 1 ? 'every second' : `every ${seconds} seconds`}.`;
 }
 
 const INCIDENT_STATUS = {
@@ -197,19 +264,33 @@ export function affectedNames(routeIds, routes) {
   return routeIds.map((id) => byId.get(id) ?? `Route ${id}`).join(', ');
 }
 
-/** The lines of a bar's tooltip. */
-export function describeDay(day, locale) {
+/** Incidents listed in a tooltip before "and N more". */
+const TIP_INCIDENTS = 3;
+
+function dayIncidentLines(incidents) {
+  // Without the field the server said nothing about incidents: no "No incidents" from nothing.
+  if (!Array.isArray(incidents)) return [];
+  if (incidents.length === 0) return ['No incidents'];
+  const lines = incidents.slice(0, TIP_INCIDENTS).map((i) => `${impactState(i.impact).label}: ${i.title}`);
+  if (incidents.length > TIP_INCIDENTS) lines.push(`and ${incidents.length - TIP_INCIDENTS} more incidents`);
+  return lines;
+}
+
+/** The lines of a bar's tooltip: the day (of `zone`), its state, counts, uptime, p95, incidents. */
+export function describeDay(day, locale, zone) {
   const state = dayState(day);
-  const lines = [formatDay(day.date, locale) + ' (UTC)', state.label];
-  if (day.requests) {
-    const uptime = uptimeFromCounts(day.requests, day.failures);
-    lines.push(`${formatUptime(uptime)} uptime`);
+  const lines = [`${formatDay(day.date, locale)} (${zone})`, state.label];
+  if (state.note) lines.push(state.note);
+  // A day no instance reported has no counts to give, not counts of zero; a day without a state
+  // and without requests is told by its label alone.
+  if (day.requests || day.state === 'no_traffic') {
+    lines.push(day.uptime == null ? 'No uptime without requests' : `${formatUptime(day.uptime)} uptime`);
     let counts = `${plural(day.requests, 'request', 'requests', locale)}, ${formatCount(day.failures, locale)} failed`;
     if (day.client_errors) counts += `, ${formatCount(day.client_errors, locale)} client errors`;
     lines.push(counts);
     if (day.latency_p95_ms != null) lines.push(`p95 latency ${formatLatency(day.latency_p95_ms)}`);
   }
-  return lines;
+  return [...lines, ...dayIncidentLines(day.incidents)];
 }
 
 /** Periods offered by the history control; the API accepts 1..90. */

@@ -9,8 +9,10 @@ import {
   affectedNames,
   barClass,
   dayState,
+  daysZone,
   describeDay,
   describeZone,
+  formatAge,
   formatDay,
   formatDuration,
   formatLatency,
@@ -18,9 +20,12 @@ import {
   formatUptime,
   impactState,
   incidentStatusLabel,
+  instancesText,
   maintenanceStatusLabel,
   overallState,
+  retrySentence,
   routeState,
+  sentence,
   uptimeFromCounts,
 } from './model.js';
 import { setTip } from './tooltip.js';
@@ -122,7 +127,7 @@ function createRoute(doc, route) {
   ]);
 }
 
-function updateRoute(doc, row, route, ctx) {
+function updateRoute(doc, row, route, zone, ctx) {
   const name = route.name || route.rule;
   setText(row.querySelector('.route-name'), name);
   setText(row.querySelector('.route-rule'), route.rule);
@@ -145,7 +150,7 @@ function updateRoute(doc, row, route, ctx) {
     history,
     (day) => day.date,
     () => el(doc, 'li', { tabindex: '-1' }),
-    (bar, day) => updateBar(bar, day, route, ctx),
+    (bar, day) => updateBar(bar, day, route, zone, ctx),
   );
   if (!bars.querySelector('[tabindex="0"]') && bars.lastElementChild) {
     bars.lastElementChild.setAttribute('tabindex', '0');
@@ -170,36 +175,52 @@ function updateRoute(doc, row, route, ctx) {
   }
 }
 
-/** Uptime over the shown period, summed from the daily counts: "99.82% uptime". */
+/** Uptime over the shown period, summed from the daily counts, and the days it cannot speak
+ * for: "99.82% uptime · 2 days without data". */
 export function periodUptimeText(history) {
   let requests = 0;
   let failures = 0;
+  let withoutData = 0;
   for (const day of history) {
     requests += day.requests;
     failures += day.failures;
+    if (day.state === 'no_data') withoutData += 1;
   }
-  if (!requests) return 'No requests in this period';
-  return `${formatUptime(uptimeFromCounts(requests, failures))} uptime`;
+  const uptime = requests ? `${formatUptime(uptimeFromCounts(requests, failures))} uptime` : 'No requests in this period';
+  if (!withoutData) return uptime;
+  return `${uptime} · ${withoutData} ${withoutData === 1 ? 'day' : 'days'} without data`;
 }
 
-function updateBar(bar, day, route, ctx) {
+function updateBar(bar, day, route, zone, ctx) {
   setAttr(bar, 'id', `bar-${route.id}-${day.date}`);
   setAttr(bar, 'class', barClass(day));
   const state = dayState(day);
-  const uptime = day.requests ? `, ${formatUptime(uptimeFromCounts(day.requests, day.failures))} uptime` : '';
+  const uptime = day.uptime == null ? '' : `, ${formatUptime(day.uptime)} uptime`;
   setAttr(bar, 'aria-label', `${formatDay(day.date, ctx.locale)}: ${state.label}${uptime}`);
-  setTip(bar, () => describeDay(day, ctx.locale));
+  setTip(bar, () => describeDay(day, ctx.locale, zone));
+}
+
+/** The line over the bars: whose days they are, and how many instances report now. */
+function renderHistoryNote(doc, data, ctx) {
+  setText(byId(doc, 'days-zone'), `Days in ${daysZone(data)}`);
+  const instances = instancesText(data, ctx.locale);
+  const instancesEl = byId(doc, 'instances');
+  setText(instancesEl, instances || '');
+  show(instancesEl, Boolean(instances));
 }
 
 function renderRoutes(doc, data, ctx) {
   const list = byId(doc, 'route-list');
+  const zone = daysZone(data);
   reconcile(
     list,
     data.routes,
     (route) => route.id,
     (route) => createRoute(doc, route),
-    (row, route) => updateRoute(doc, row, route, ctx),
+    (row, route) => updateRoute(doc, row, route, zone, ctx),
   );
+  renderHistoryNote(doc, data, ctx);
+  show(byId(doc, 'routes'), true);
   show(byId(doc, 'routes-empty'), data.routes.length === 0);
   show(list, data.routes.length > 0);
   show(byId(doc, 'days'), data.routes.length > 0);
@@ -275,6 +296,7 @@ function renderPastIncidents(doc, data, ctx) {
     },
   );
   show(byId(doc, 'past-empty'), recent.length === 0);
+  show(byId(doc, 'past-incidents'), true);
 }
 
 function renderMaintenance(doc, data, ctx) {
@@ -321,27 +343,34 @@ export function renderSummary(doc, data, ctx) {
 }
 
 /**
- * Show that the API could not be read. With earlier data on the page the data stays and the notice
- * says how old it is; without, the banner says the status is unavailable.
+ * Show that the API could not be read, in whole sentences. `earlier`: {generatedAt, loadedAt} of
+ * the data still on the page, or null; `now`: the reader's clock in ms.
+ *
+ * With earlier data the data stays and the notice says how old it is, measured on the reader's
+ * clock from when it arrived, so a server clock that is off cannot make it look newer. Without,
+ * the banner is the one heading that says the status is unavailable, and the sections that hold
+ * data stay hidden, so the page states nothing it did not load.
  */
-export function renderError(doc, message, { lastUpdated, retrySeconds }, ctx) {
+export function renderError(doc, message, { earlier, retrySeconds, now }, ctx) {
   const notice = byId(doc, 'notice');
-  const retry = retrySeconds ? ` Retrying every ${retrySeconds} s.` : '';
-  if (lastUpdated) {
+  const said = sentence(message);
+  const retry = retrySentence(retrySeconds);
+  if (earlier) {
     notice.replaceChildren(
-      el(doc, 'strong', { text: 'Live updates paused. ' }),
-      `${message} Showing data from `,
-      timeEl(doc, lastUpdated, { ...ctx, seconds: true }),
-      `.${retry}`,
+      el(doc, 'strong', { text: 'Live updates paused.' }),
+      ` ${said} Showing data from ${formatAge(now - earlier.loadedAt)} (`,
+      timeEl(doc, earlier.generatedAt, { ...ctx, seconds: true }),
+      `).${retry ? ` ${retry}` : ''}`,
     );
   } else {
-    notice.replaceChildren(el(doc, 'strong', { text: 'Status unavailable. ' }), `${message}${retry}`);
+    notice.replaceChildren(retry ? `${said} ${retry}` : said);
     const banner = byId(doc, 'overall');
     setAttr(banner, 'class', 'banner tone-none');
     setText(byId(doc, 'overall-heading'), 'Status unavailable');
+    setText(byId(doc, 'updated'), 'No status data has been loaded.');
   }
   show(notice, true);
-  doc.body.setAttribute('data-state', lastUpdated ? 'stale' : 'error');
+  doc.body.setAttribute('data-state', earlier ? 'stale' : 'error');
 }
 
 export function clearError(doc) {

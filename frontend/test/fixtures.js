@@ -12,11 +12,14 @@ export function pageDocument() {
 
 export const ctx = { timeZone: 'Europe/Berlin', locale: 'en-GB', baseUrl: 'https://example.test/app/status/' };
 
-/** `days` history entries ending 2026-11-21; `pattern(i)` gives {requests, failures} per day. */
+/**
+ * `days` history entries ending 2026-11-21; `pattern(i)` gives {requests, failures} per day and
+ * optionally the fields servers with day states send (`state`, `incidents`), or overrides.
+ */
 export function history(days, pattern = () => ({ requests: 100, failures: 0 })) {
   const end = Date.UTC(2026, 10, 21);
   return Array.from({ length: days }, (_, i) => {
-    const { requests, failures } = pattern(i);
+    const { requests, failures, ...more } = pattern(i);
     const date = new Date(end - (days - 1 - i) * 86400000).toISOString().slice(0, 10);
     return {
       date,
@@ -25,6 +28,7 @@ export function history(days, pattern = () => ({ requests: 100, failures: 0 })) 
       client_errors: 0,
       uptime: requests ? ((requests - failures) / requests) * 100 : null,
       latency_p95_ms: requests ? 40 : null,
+      ...more,
     };
   });
 }
@@ -67,6 +71,8 @@ export function summary(overrides = {}) {
   return {
     page: { title: 'Acme', refresh_seconds: 60, feed_url: 'feed.atom', badge_url: 'badge.svg' },
     generated_at: '2026-11-21T15:00:00Z',
+    timezone: 'UTC',
+    instances: { reporting: 2 },
     status: { indicator: 'operational', description: 'All systems operational' },
     routes: [route(1), route(2)],
     incidents: { active: [], recent: [] },

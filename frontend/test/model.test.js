@@ -4,16 +4,21 @@ import {
   affectedNames,
   barClass,
   dayState,
+  daysZone,
   describeDay,
   describeZone,
+  formatAge,
   formatDay,
   formatDuration,
   formatLatency,
   formatTimestamp,
   formatUptime,
+  instancesText,
   overallState,
   parseDays,
+  retrySentence,
   routeState,
+  sentence,
   TONES,
 } from '../src/model.js';
 
@@ -44,8 +49,8 @@ describe('formatUptime', () => {
   });
 });
 
-describe('state from counts', () => {
-  test('days map to tones by their failures, client errors are not failures', () => {
+describe('day states', () => {
+  test('days without a server state map to tones by their failures, client errors are not failures', () => {
     assert.equal(dayState({ requests: 0, failures: 0 }).tone, 'none');
     assert.equal(dayState({ requests: 100, failures: 0, client_errors: 50 }).tone, 'ok');
     assert.deepEqual(dayState({ requests: 1000, failures: 1 }), { tone: 'ok', label: 'A few failures' });
@@ -54,6 +59,29 @@ describe('state from counts', () => {
     assert.equal(dayState({ requests: 100, failures: 5 }).tone, 'warn');
     assert.deepEqual(dayState({ requests: 100, failures: 6 }), { tone: 'bad', label: 'Major failures' });
     assert.equal(dayState({ requests: 100, failures: 100 }).tone, 'bad');
+  });
+
+  test("the server's state wins over the counts", () => {
+    // A day the server calls degraded (e.g. slow) though no request failed.
+    assert.deepEqual(dayState({ requests: 100, failures: 0, state: 'degraded' }), { tone: 'warn', label: 'Degraded' });
+    assert.equal(dayState({ requests: 100, failures: 0, state: 'maintenance' }).tone, 'maint');
+    assert.equal(dayState({ requests: 100, failures: 50, state: 'partial_outage' }).label, 'Partial outage');
+    assert.equal(dayState({ requests: 100, failures: 50, state: 'major_outage' }).label, 'Major outage');
+    // A state this page does not know falls back to the counts.
+    assert.equal(dayState({ requests: 100, failures: 0, state: 'brand_new' }).label, 'No failures');
+  });
+
+  test('no traffic and no data differ from each other and from a fine day', () => {
+    const idle = dayState({ requests: 0, failures: 0, state: 'no_traffic' });
+    const none = dayState({ requests: 0, failures: 0, state: 'no_data' });
+    const fine = dayState({ requests: 100, failures: 0, state: 'operational' });
+    assert.deepEqual([idle.tone, idle.label], ['idle', 'No traffic']);
+    assert.deepEqual([none.tone, none.label], ['none', 'No data']);
+    assert.equal(fine.tone, 'ok');
+    assert.match(idle.note, /reporting; no requests/);
+    assert.match(none.note, /No instance/);
+    assert.equal(barClass({ requests: 0, failures: 0, state: 'no_traffic' }), 'bar tone-idle');
+    assert.equal(barClass({ requests: 0, failures: 0, state: 'no_data' }), 'bar tone-none');
   });
 
   test('bar classes carry the tone', () => {
@@ -70,6 +98,11 @@ describe('state from counts', () => {
     }
     for (const s of ['operational', 'degraded', 'partial_outage', 'major_outage', 'maintenance', 'no_data']) {
       assert.notEqual(overallState(s).label, 'Unknown');
+    }
+    for (const s of ['operational', 'degraded', 'partial_outage', 'major_outage', 'maintenance', 'no_traffic', 'no_data']) {
+      const state = dayState({ requests: 0, failures: 0, state: s });
+      assert.ok(TONES[state.tone].glyph, s);
+      assert.notEqual(state.label, 'No requests', s);
     }
     assert.equal(routeState('something-new').label, 'Unknown');
     const glyphs = new Set(Object.values(TONES).map((t) => t.glyph));
@@ -98,8 +131,20 @@ describe('time display', () => {
     assert.equal(describeZone('UTC', new Date(), 'en-GB'), 'UTC');
   });
 
-  test('history days are UTC days whatever the reader zone', () => {
+  test('history days are the calendar dates the server sent, whatever the reader zone', () => {
     assert.equal(formatDay('2026-08-24', 'en-GB'), 'Mon, 24 Aug 2026');
+    assert.equal(formatDay('2026-01-01', 'en-US'), 'Thu, Jan 1, 2026');
+    // Years before 1000 and before 100 keep their own year (Date.UTC would make 0099 into 1999).
+    assert.equal(formatDay('0999-06-01', 'en-GB'), 'Sat, 1 Jun 999');
+    assert.equal(formatDay('0099-06-01', 'en-GB'), 'Mon, 1 Jun 99');
+    // Not a date string: shown as sent rather than as a made-up day.
+    assert.equal(formatDay('2026-11-21T00:00:00Z', 'en-GB'), '2026-11-21T00:00:00Z');
+  });
+
+  test('the days zone comes from the summary, UTC when the server does not say', () => {
+    assert.equal(daysZone({ timezone: 'Europe/Madrid' }), 'Europe/Madrid');
+    assert.equal(daysZone({}), 'UTC');
+    assert.equal(daysZone({ timezone: '' }), 'UTC');
   });
 
   test('invalid timestamps show a dash', () => {
@@ -139,21 +184,91 @@ describe('other formatting', () => {
     assert.equal(affectedNames([9], routes), 'Route 9');
   });
 
-  test('day description lists date, state, uptime and counts', () => {
+  test('instances reporting now, and nothing when the server does not say', () => {
+    assert.equal(instancesText({ instances: { reporting: 3 } }, 'en-GB'), '3 instances reporting now');
+    assert.equal(instancesText({ instances: { reporting: 1 } }, 'en-GB'), '1 instance reporting now');
+    assert.equal(instancesText({ instances: { reporting: 0 } }, 'en-GB'), 'No instance reporting now');
+    assert.equal(instancesText({ instances: { reporting: 1200 } }, 'en-GB'), '1,200 instances reporting now');
+    assert.equal(instancesText({}, 'en-GB'), null);
+  });
+
+  test('ages, sentences and the retry sentence', () => {
+    assert.equal(formatAge(20_000), 'less than a minute ago');
+    assert.equal(formatAge(60_000), '1 minute ago');
+    assert.equal(formatAge(3 * 60_000 + 59_000), '3 minutes ago');
+    assert.equal(formatAge(119 * 60_000), '119 minutes ago');
+    assert.equal(formatAge(5 * 3_600_000), '5 hours ago');
+    assert.equal(formatAge(3 * 86_400_000), '3 days ago');
+    assert.equal(formatAge(-5000), 'less than a minute ago');
+    assert.equal(sentence('the status database is unavailable; try again shortly'), 'The status database is unavailable; try again shortly.');
+    assert.equal(sentence(' Already one. '), 'Already one.');
+    assert.equal(retrySentence(60), 'The page tries again every 60 seconds.');
+    assert.equal(retrySentence(1), 'The page tries again every second.');
+    assert.equal(retrySentence(0), '');
+  });
+
+  test('day description: date of the page zone, state, uptime, counts, p95 and incidents', () => {
     const lines = describeDay(
-      { date: '2026-11-20', requests: 2000, failures: 3, client_errors: 7, uptime: 99.85, latency_p95_ms: 48 },
+      {
+        date: '2026-11-20',
+        requests: 2000,
+        failures: 3,
+        client_errors: 7,
+        uptime: 99.85,
+        latency_p95_ms: 48,
+        state: 'degraded',
+        incidents: [
+          { id: 4, title: 'Checkout errors', impact: 'minor' },
+          { id: 5, title: 'Database failover', impact: 'major' },
+        ],
+      },
       'en-GB',
+      'Europe/Madrid',
     );
     assert.deepEqual(lines, [
-      'Fri, 20 Nov 2026 (UTC)',
-      'Elevated failures',
+      'Fri, 20 Nov 2026 (Europe/Madrid)',
+      'Degraded',
       '99.85% uptime',
       '2,000 requests, 3 failed, 7 client errors',
       'p95 latency 48 ms',
+      'Minor impact: Checkout errors',
+      'Major impact: Database failover',
     ]);
-    assert.deepEqual(describeDay({ date: '2026-11-20', requests: 0, failures: 0 }, 'en-GB'), [
+  });
+
+  test('day description of a day without a state, as servers before states send it', () => {
+    assert.deepEqual(
+      describeDay({ date: '2026-11-20', requests: 2000, failures: 3, client_errors: 0, uptime: 99.85, latency_p95_ms: 48 }, 'en-GB', 'UTC'),
+      ['Fri, 20 Nov 2026 (UTC)', 'Elevated failures', '99.85% uptime', '2,000 requests, 3 failed', 'p95 latency 48 ms'],
+    );
+    // No incidents field: the tooltip says nothing about incidents rather than "No incidents".
+    assert.deepEqual(describeDay({ date: '2026-11-20', requests: 0, failures: 0, uptime: null }, 'en-GB', 'UTC'), [
       'Fri, 20 Nov 2026 (UTC)',
       'No requests',
     ]);
+  });
+
+  test('day description of no traffic gives zero counts, of no data no counts at all', () => {
+    const quiet = { date: '2026-11-20', requests: 0, failures: 0, uptime: null, latency_p95_ms: null, incidents: [] };
+    assert.deepEqual(describeDay({ ...quiet, state: 'no_traffic' }, 'en-GB', 'UTC'), [
+      'Fri, 20 Nov 2026 (UTC)',
+      'No traffic',
+      'Instances were reporting; no requests came in.',
+      'No uptime without requests',
+      '0 requests, 0 failed',
+      'No incidents',
+    ]);
+    assert.deepEqual(describeDay({ ...quiet, state: 'no_data' }, 'en-GB', 'UTC'), [
+      'Fri, 20 Nov 2026 (UTC)',
+      'No data',
+      'No instance of the service reported.',
+      'No incidents',
+    ]);
+  });
+
+  test('a day with many incidents lists three and counts the rest', () => {
+    const incidents = [1, 2, 3, 4, 5].map((id) => ({ id, title: `Incident ${id}`, impact: 'minor' }));
+    const lines = describeDay({ date: '2026-11-20', requests: 10, failures: 0, uptime: 100, incidents }, 'en-GB', 'UTC');
+    assert.deepEqual(lines.slice(-4), ['Minor impact: Incident 1', 'Minor impact: Incident 2', 'Minor impact: Incident 3', 'and 2 more incidents']);
   });
 });

@@ -117,14 +117,73 @@ describe('route rows', () => {
     assert.equal(bars[21].className, 'bar tone-ok');
     assert.equal(bars[10].getAttribute('aria-label'), 'Mon, 2 Nov 2026: Major failures, 50.00% uptime');
     assert.equal(bars[0].getAttribute('aria-label'), 'Fri, 23 Oct 2026: No requests');
-    assert.deepEqual(tipOf(bars[20]).slice(0, 3), ['Thu, 12 Nov 2026 (UTC)', 'Elevated failures', '98.00% uptime']);
+    assert.deepEqual(tipOf(bars[20]), ['Thu, 12 Nov 2026 (UTC)', 'Elevated failures', '98.00% uptime', '100 requests, 2 failed', 'p95 latency 40 ms']);
     assert.deepEqual(bars.map((b) => b.getAttribute('tabindex')).filter((t) => t === '0'), ['0']);
     assert.equal(bars[29].getAttribute('tabindex'), '0');
     assert.equal(doc.querySelector('#route-7 .axis-start').textContent, '30 days ago');
     assert.equal(doc.querySelector('#route-7 .axis-uptime').textContent, '98.20% uptime');
   });
 
+  test("days are the server zone's calendar dates, named above the bars, whatever the reader zone", () => {
+    // The reader is in Los Angeles (UTC-8): a date string read as UTC midnight would show there
+    // as the day before. The bars must show the dates the server sent, as days of its zone.
+    const doc = pageDocument();
+    const reader = { ...ctx, timeZone: 'America/Los_Angeles', locale: 'en-GB' };
+    renderSummary(doc, summary({ timezone: 'Asia/Tokyo', routes: [route(3, { history: history(3) })] }), reader);
+    const bars = Array.from(doc.querySelectorAll('#route-3 .bars > li'));
+    assert.deepEqual(bars.map((b) => b.id), ['bar-3-2026-11-19', 'bar-3-2026-11-20', 'bar-3-2026-11-21']);
+    assert.equal(bars[2].getAttribute('aria-label'), 'Sat, 21 Nov 2026: No failures, 100% uptime');
+    assert.equal(tipOf(bars[2])[0], 'Sat, 21 Nov 2026 (Asia/Tokyo)');
+    assert.equal(doc.getElementById('days-zone').textContent, 'Days in Asia/Tokyo');
+    // Times of events stay in the reader zone, with the zone named.
+    assert.match(text(doc.getElementById('updated')), /21 Nov 2026, 07:00:00 GMT-8.*America\/Los_Angeles/);
+  });
+
+  test('without a timezone field the days are UTC days, and an unsent instance count is not made up', () => {
+    const doc = pageDocument();
+    const data = summary();
+    delete data.timezone;
+    delete data.instances;
+    renderSummary(doc, data, ctx);
+    assert.equal(doc.getElementById('days-zone').textContent, 'Days in UTC');
+    assert.equal(doc.getElementById('instances').hidden, true);
+  });
+
+  test('the page says how many instances report now', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary({ instances: { reporting: 3 } }), ctx);
+    assert.equal(doc.getElementById('instances').hidden, false);
+    assert.equal(doc.getElementById('instances').textContent, '3 instances reporting now');
+    renderSummary(doc, summary({ instances: { reporting: 0 } }), ctx);
+    assert.equal(doc.getElementById('instances').textContent, 'No instance reporting now');
+  });
+
+  test('no traffic and no data days: own tones, labels and tooltips, never 100%', () => {
+    const doc = pageDocument();
+    const states = ['operational', 'no_traffic', 'no_data', 'maintenance'];
+    const days = history(4, (i) => ({
+      requests: i === 0 || i === 3 ? 100 : 0,
+      failures: 0,
+      state: states[i],
+      incidents: i === 3 ? [{ id: 9, title: 'Upgrade went long', impact: 'minor' }] : [],
+    }));
+    renderSummary(doc, summary({ routes: [route(4, { history: days })] }), ctx);
+    const bars = Array.from(doc.querySelectorAll('#route-4 .bars > li'));
+    assert.deepEqual(bars.map((b) => b.className), ['bar tone-ok', 'bar tone-idle', 'bar tone-none', 'bar tone-maint']);
+    assert.deepEqual(bars.map((b) => b.getAttribute('aria-label')), [
+      'Wed, 18 Nov 2026: Operational, 100% uptime',
+      'Thu, 19 Nov 2026: No traffic',
+      'Fri, 20 Nov 2026: No data',
+      'Sat, 21 Nov 2026: Maintenance, 100% uptime',
+    ]);
+    assert.deepEqual(tipOf(bars[1]).slice(1, 3), ['No traffic', 'Instances were reporting; no requests came in.']);
+    assert.deepEqual(tipOf(bars[2]), ['Fri, 20 Nov 2026 (UTC)', 'No data', 'No instance of the service reported.', 'No incidents']);
+    assert.equal(tipOf(bars[3]).at(-1), 'Minor impact: Upgrade went long');
+    assert.equal(doc.querySelector('#route-4 .axis-uptime').textContent, '100% uptime · 1 day without data');
+  });
+
   test('period uptime sums counts and never hides a failure', () => {
+    assert.equal(periodUptimeText(history(3, (i) => ({ requests: 0, failures: 0, state: i ? 'no_data' : 'no_traffic' }))), 'No requests in this period · 2 days without data');
     assert.equal(periodUptimeText(history(90, () => ({ requests: 100000, failures: 0 }))), '100% uptime');
     assert.equal(periodUptimeText(history(90, (i) => ({ requests: 100000, failures: i === 3 ? 1 : 0 }))), '99.99% uptime');
     assert.equal(periodUptimeText(history(90, () => ({ requests: 0, failures: 0 }))), 'No requests in this period');
@@ -254,27 +313,58 @@ describe('refresh in place', () => {
 });
 
 describe('error state', () => {
-  test('without earlier data the page says the status is unavailable', () => {
+  const NOW = Date.parse('2026-11-21T15:03:20Z');
+
+  test('before any data the page shows no section of data, only the loading banner', () => {
     const doc = pageDocument();
-    renderError(doc, 'The status service could not be reached.', { lastUpdated: null, retrySeconds: 60 }, ctx);
+    for (const id of ['routes', 'past-incidents', 'active-incidents', 'maintenance', 'notice']) {
+      assert.equal(doc.getElementById(id).hidden, true, id);
+    }
+  });
+
+  test('without earlier data: one heading, whole sentences, and no facts it did not load', () => {
+    const doc = pageDocument();
+    renderError(
+      doc,
+      'The status service answered 503: the status database is unavailable; try again shortly',
+      { earlier: null, retrySeconds: 60, now: NOW },
+      ctx,
+    );
     const notice = doc.getElementById('notice');
     assert.equal(notice.hidden, false);
     assert.equal(notice.getAttribute('role'), 'status');
-    assert.equal(text(notice), 'Status unavailable. The status service could not be reached. Retrying every 60 s.');
+    assert.equal(
+      text(notice),
+      'The status service answered 503: the status database is unavailable; try again shortly. The page tries again every 60 seconds.',
+    );
     assert.equal(doc.getElementById('overall-heading').textContent, 'Status unavailable');
+    const visible = (node) => !node.closest('[hidden]');
+    const said = text(doc.body.cloneNode(true));
+    assert.equal(said.split('Status unavailable').length - 1, 1, 'one heading says it');
+    assert.equal(visible(doc.getElementById('past-empty')), false, 'no "No incidents" from nothing');
+    assert.equal(visible(doc.getElementById('routes-empty')), false);
+    assert.equal(visible(doc.getElementById('days')), false);
+    assert.equal(doc.getElementById('updated').textContent, 'No status data has been loaded.');
     assert.equal(doc.body.getAttribute('data-state'), 'error');
   });
 
-  test('with earlier data the data stays and the notice gives its age', () => {
+  test('with earlier data the data stays and the notice gives its age and time', () => {
     const doc = pageDocument();
     renderSummary(doc, summary({ status: { indicator: 'degraded', description: 'Degraded performance' } }), ctx);
-    renderError(doc, 'The status service answered 502.', { lastUpdated: '2026-11-21T15:00:00Z', retrySeconds: 30 }, ctx);
+    const loadedAt = NOW - 3 * 60_000 - 20_000;
+    renderError(
+      doc,
+      'The status service answered 502.',
+      { earlier: { generatedAt: '2026-11-21T15:00:00Z', loadedAt }, retrySeconds: 30, now: NOW },
+      ctx,
+    );
     assert.equal(
       text(doc.getElementById('notice')),
-      'Live updates paused. The status service answered 502. Showing data from 21 Nov 2026, 16:00:00 CET. Retrying every 30 s.',
+      'Live updates paused. The status service answered 502. Showing data from 3 minutes ago (21 Nov 2026, 16:00:00 CET). The page tries again every 30 seconds.',
     );
     assert.equal(rows(doc).length, 2);
     assert.equal(doc.getElementById('overall-heading').textContent, 'Degraded performance');
+    assert.match(text(doc.getElementById('updated')), /^Last updated 21 Nov 2026, 16:00:00 CET/);
     assert.equal(doc.body.getAttribute('data-state'), 'stale');
     clearError(doc);
     assert.equal(doc.getElementById('notice').hidden, true);

@@ -36,8 +36,24 @@ ROUTE_LABELS = {
 UPTIME_TEXT = re.compile(r"^(100|\d{1,2}\.\d\d)%$")
 
 
+DAY_STATE_TONES = {
+    "operational": "ok",
+    "degraded": "warn",
+    "partial_outage": "bad",
+    "major_outage": "bad",
+    "maintenance": "maint",
+    "no_traffic": "idle",
+    "no_data": "none",
+}
+
+
 def day_tone(day: dict[str, Any]) -> str:
-    """The tone the page must give a day: the rule of frontend/src/model.js, stated again."""
+    """The tone the page must give a day: the rule of frontend/src/model.js, stated again.
+
+    The server's ``state`` when it sends one, else the day's failure rate.
+    """
+    if day.get("state") in DAY_STATE_TONES:
+        return DAY_STATE_TONES[day["state"]]
     served, failures = day["requests"], day["failures"]
     if not served:
         return "none"
@@ -74,6 +90,9 @@ def test_rows_and_bars_follow_the_api(seeded_page_url: str, new_page: NewPage) -
     expected = Counter(f"bar tone-{day_tone(d)}" for r in data["routes"] for d in r["history"])
     assert shown == expected
     assert set(expected) >= {"bar tone-ok", "bar tone-warn", "bar tone-none"}, "varied seed"
+    expect(page.locator("#days-zone")).to_have_text(f"Days in {data.get('timezone', 'UTC')}")
+    if "instances" not in data:
+        expect(page.locator("#instances")).to_be_hidden()
     assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -85,13 +104,13 @@ def test_states_differ_in_shape_not_only_in_colour(seeded_page_url: str, new_pag
              const bar = document.querySelector(`.bars > li.tone-${tone}`);
              const style = getComputedStyle(bar);
              return [tone, {image: style.backgroundImage, height: bar.offsetHeight,
-                            border: style.boxShadow}];
+                            background: style.backgroundColor, border: style.borderTopStyle}];
            }))"""
     )
     assert look["ok"]["image"] == "none"
     assert "repeating-linear-gradient" in look["warn"]["image"]  # striped
-    assert look["none"]["height"] < look["ok"]["height"]  # short
-    assert "inset" in look["none"]["border"]  # and hollow
+    assert look["none"]["background"] == "rgba(0, 0, 0, 0)"  # without requests: hollow
+    assert look["none"]["border"] == "dashed"  # and dashed
     # Route and overall states carry a glyph in a shaped icon next to their words.
     shapes = page.evaluate(
         """() => [...document.querySelectorAll('.state .icon, #overall .icon')].map(icon => {
@@ -169,12 +188,13 @@ def test_bar_tooltips_open_on_keyboard_focus_and_on_hover(
     expect(tooltip).to_have_attribute("role", "tooltip")
     expect(page.locator(f"#{focused}")).to_have_attribute("aria-describedby", "bar-tooltip")
     today = _date_of(focused)
-    expect(tooltip.locator("strong")).to_have_text(_tip_title(page, focused))
+    zone = summary(seeded_page_url).get("timezone", "UTC")
+    expect(tooltip.locator("strong")).to_have_text(_tip_title(page, focused, zone))
 
     page.keyboard.press("ArrowLeft")
     previous = page.evaluate("() => document.activeElement.id")
     assert _date_of(previous) < today
-    expect(tooltip.locator("strong")).to_have_text(_tip_title(page, previous))
+    expect(tooltip.locator("strong")).to_have_text(_tip_title(page, previous, zone))
     expect(page.locator(f"#{focused}")).not_to_have_attribute("aria-describedby", "bar-tooltip")
     # One Tab stop per row: the roving stop moved with the arrow key.
     assert page.locator(f"#{previous}").get_attribute("tabindex") == "0"
@@ -187,7 +207,7 @@ def test_bar_tooltips_open_on_keyboard_focus_and_on_hover(
     hovered.hover()
     expect(tooltip).to_be_visible()
     hovered_id = hovered.get_attribute("id") or ""
-    expect(tooltip.locator("strong")).to_have_text(_tip_title(page, hovered_id))
+    expect(tooltip.locator("strong")).to_have_text(_tip_title(page, hovered_id, zone))
     bar_box, tip_box = hovered.bounding_box(), tooltip.bounding_box()
     assert bar_box
     assert tip_box
@@ -198,10 +218,10 @@ def _date_of(bar_id: str) -> str:
     return bar_id[-10:]
 
 
-def _tip_title(page: Page, bar_id: str) -> str:
-    """The tooltip title a bar must get: the day its own label names, marked as a UTC day."""
+def _tip_title(page: Page, bar_id: str, zone: str) -> str:
+    """The tooltip title a bar must get: the day its own label names, and the days' zone."""
     label = page.locator(f"#{bar_id}").get_attribute("aria-label") or ""
-    return f"{label.split(':')[0]} (UTC)"
+    return f"{label.split(':')[0]} ({zone})"
 
 
 def test_incidents_show_their_timeline_and_maintenance_its_window(

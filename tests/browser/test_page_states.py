@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +50,7 @@ def test_unavailable_state_when_the_api_fails_from_the_start(
     live_server: LiveServerFactory,
     new_page: NewPage,
     closed_port_url: str,
+    artifacts: Path,
 ) -> None:
     # The page itself is served, but the status database cannot be reached: the API says 503.
     port = urlsplit(closed_port_url).port
@@ -60,9 +62,23 @@ def test_unavailable_state_when_the_api_fails_from_the_start(
     notice = page.locator("#notice")
     expect(notice).to_be_visible()
     expect(notice).to_have_attribute("role", "status")
-    expect(notice).to_contain_text("Status unavailable.")
-    expect(notice).to_contain_text("The status service answered 503: the status database")
+    # Whole sentences: the server's reason closed with a full stop, then the retry.
+    expect(notice).to_have_text(
+        "The status service answered 503: the status database is unavailable; try again "
+        "shortly. The page tries again every 60 seconds."
+    )
+    # One heading says it, and nothing the page did not load is stated.
     expect(page.locator("#overall-heading")).to_have_text("Status unavailable")
+    expect(page.get_by_text("Status unavailable")).to_have_count(1)
+    expect(page.get_by_text("No incidents")).to_be_hidden()
+    for section in ("routes", "past-incidents", "active-incidents", "maintenance"):
+        expect(page.locator(f"#{section}")).to_be_hidden()
+    expect(page.locator("#updated")).to_have_text("No status data has been loaded.")
+    visible_text = page.locator("main").inner_text()
+    assert "No traffic recorded" not in visible_text
+    assert "Operational" not in visible_text
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.screenshot(path=artifacts / "status-unavailable.png")
 
 
 def test_stale_state_keeps_the_last_data_when_the_server_goes_away(
@@ -77,18 +93,48 @@ def test_stale_state_keeps_the_last_data_when_the_server_goes_away(
         wait_ready(page, page_url)
         rows_before = page.locator("#route-list > li").all_text_contents()
         banner_before = page.locator("#overall-heading").text_content()
+        generated = page.locator("#updated time").get_attribute("datetime")
     finally:
         server.stop()
 
     page.wait_for_selector("body[data-state=stale]", timeout=15_000)
     notice = page.locator("#notice")
     expect(notice).to_be_visible()
-    expect(notice).to_contain_text("Live updates paused.")
-    expect(notice).to_contain_text("The status service could not be reached.")
-    expect(notice).to_contain_text("Showing data from")
+    expect(notice).to_contain_text(
+        re.compile(
+            r"^Live updates paused\. The status service could not be reached\. "
+            r"Showing data from less than a minute ago \(.+\)\. "
+            r"The page tries again every second\.$"
+        )
+    )
+    expect(notice.locator("time")).to_have_attribute("datetime", generated or "")
     assert page.locator("#route-list > li").all_text_contents() == rows_before
     expect(page.locator("#overall-heading")).to_have_text(banner_before or "")
     page.screenshot(path=artifacts / "status-stale.png")
+
+
+def test_stale_state_tells_how_old_the_data_it_still_shows_is(
+    make_app: MakeApp, new_page: NewPage
+) -> None:
+    # Refresh every 60 s (the default). The page's clock is Playwright's: after the server is
+    # gone, jumping 3 minutes ahead fires the due refresh, which fails.
+    app = make_app()
+    send_traffic(app)
+    server = LiveServer(app)
+    page_url = f"{server.start()}/status/"
+    try:
+        page = new_page()
+        page.clock.install()
+        wait_ready(page, page_url)
+    finally:
+        server.stop()
+
+    page.clock.fast_forward("03:00")
+    page.wait_for_selector("body[data-state=stale]", timeout=15_000)
+    expect(page.locator("#notice")).to_contain_text("Showing data from 3 minutes ago (")
+    expect(page.locator("#notice")).to_contain_text("The page tries again every 60 seconds.")
+    expect(page.locator("#route-list > li")).to_have_count(2)
+    assert page.errors == []  # type: ignore[attr-defined]
 
 
 def test_server_text_renders_as_text_and_never_runs(

@@ -1,0 +1,232 @@
+"""Days on the status page in real Chromium: the server zone's dates, day tooltips, idle days.
+
+The server does not send ``timezone``, ``instances`` and the per-day ``state`` and
+``incidents`` yet (openapi.json has them as optional fields). These tests take the real
+server's summary and add those fields in Playwright's route interception, keeping every
+count the server sent, so the page is shown exactly the answer the server is to give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, Route, expect
+
+from tests.browser.conftest import Admin, send_traffic, summary, wait_ready
+
+pytestmark = pytest.mark.browser
+
+NewPage = Callable[..., Page]
+MakeApp = Callable[..., Flask]
+LiveServerFactory = Callable[[Flask], str]
+Summary = dict[str, Any]
+
+# UTC+14 and UTC-11, 25 hours apart: the reader's date is never the server's, and a date
+# string read as UTC midnight falls on the day before in the reader's zone.
+SERVER_ZONE = "Pacific/Kiritimati"
+READER_ZONE = "Pacific/Pago_Pago"
+
+
+def serve_changed_summary(page: Page, change: Callable[[Summary], None]) -> None:
+    """Answer the page's ``api/summary`` with the server's own answer, passed through ``change``."""
+
+    def handle(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        change(body)
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/summary?*", handle)
+
+
+def day_label(page: Page, day: date) -> str:
+    """``day`` as the page must write it under en-GB: "Sat, 21 Nov 2026".
+
+    The month's short name comes from the browser's ICU ("Sep" or "Sept" depending on its
+    version); weekday, day and year, the parts a wrong zone would change, are checked here.
+    """
+    label: str = page.evaluate(
+        """iso => new Intl.DateTimeFormat('en-GB', {timeZone: 'UTC', weekday: 'short',
+               day: 'numeric', month: 'short', year: 'numeric'})
+             .format(new Date(iso + 'T12:00Z'))""",
+        day.isoformat(),
+    )
+    assert label.startswith(f"{day:%a}, {day.day} ")
+    assert label.endswith(f" {day.year}")
+    return label
+
+
+def bar_of(page: Page, route_id: int, day: str) -> Any:
+    return page.locator(f"#bar-{route_id}-{day}")
+
+
+def tooltip_lines(page: Page, bar: Any) -> list[str]:
+    """Focus ``bar`` and read its tooltip, one entry per line."""
+    bar.focus()
+    tooltip = page.locator("#bar-tooltip")
+    expect(tooltip).to_be_visible()
+    return [line.strip() for line in tooltip.locator("strong, span").all_text_contents()]
+
+
+def format_latency(ms: float) -> str:
+    """frontend/src/model.js formatLatency for the values these tests meet (under 1 s)."""
+    return "<1 ms" if ms < 1 else f"{round(ms)} ms"
+
+
+def test_day_labels_are_days_of_the_server_zone_for_a_reader_elsewhere(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+) -> None:
+    app = make_app()
+    send_traffic(app)
+    base = live_server(app)
+    incident = Admin(base).call(
+        "POST", "/incidents", {"title": "Slow checkout", "impact": "minor", "message": "Looking"}
+    )
+    today = datetime.now(ZoneInfo(SERVER_ZONE)).date()
+    assert today != datetime.now(ZoneInfo(READER_ZONE)).date()
+
+    def in_server_zone(body: Summary) -> None:
+        # The days as the server gives them once SERVER_STATUS_TIMEZONE is set.
+        body["timezone"] = SERVER_ZONE
+        for route in body["routes"]:
+            count = len(route["history"])
+            for index, day in enumerate(route["history"]):
+                day["date"] = (today - timedelta(days=count - 1 - index)).isoformat()
+
+    page = new_page(timezone_id=READER_ZONE)
+    serve_changed_summary(page, in_server_zone)
+    wait_ready(page, f"{base}/status/")
+
+    routes = summary(f"{base}/status/")["routes"]
+    route_id = next(r["id"] for r in routes if r["rule"].startswith("/users"))
+    first = today - timedelta(days=89)
+    expect(page.locator("#days-zone")).to_have_text(f"Days in {SERVER_ZONE}")
+    bars = page.locator(f"#route-{route_id} .bars > li")
+    expect(bars).to_have_count(90)
+    expect(bars.last).to_have_id(f"bar-{route_id}-{today.isoformat()}")
+    expect(bars.first).to_have_id(f"bar-{route_id}-{first.isoformat()}")
+    expect(bars.last).to_have_attribute(
+        "aria-label", f"{day_label(page, today)}: No failures, 100% uptime"
+    )
+    expect(bars.first).to_have_attribute("aria-label", f"{day_label(page, first)}: No requests")
+    assert tooltip_lines(page, bars.last)[0] == f"{day_label(page, today)} ({SERVER_ZONE})"
+
+    # Times of events stay in the reader's zone, with the zone shown.
+    started = datetime.fromisoformat(incident["started_at"].replace("Z", "+00:00"))
+    local = started.astimezone(ZoneInfo(READER_ZONE))
+    expect(page.locator(f"#incident-{incident['id']} .meta time")).to_have_text(
+        f"{local.day} {local:%b %Y, %H:%M} GMT-11"
+    )
+    expect(page.locator("#updated")).to_contain_text(f"your time zone, {READER_ZONE} (GMT-11)")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_day_tooltip_gives_requests_failures_uptime_p95_and_incidents(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage, artifacts: Path
+) -> None:
+    app = make_app()
+    send_traffic(app, ok=3, failed=2)  # /orders today: 3 requests, 2 of them failed
+    base = live_server(app)
+    data = summary(f"{base}/status/")
+    orders = next(r for r in data["routes"] if r["rule"] == "/orders")
+    incident = Admin(base).call(
+        "POST",
+        "/incidents",
+        {"title": "Orders failing", "impact": "major", "route_ids": [orders["id"]]},
+    )
+    today = orders["history"][-1]
+
+    def with_day_states(body: Summary) -> None:
+        body["timezone"] = "UTC"
+        body["instances"] = {"reporting": 2}
+        route = next(r for r in body["routes"] if r["id"] == orders["id"])
+        for day in route["history"]:
+            day["state"] = "no_traffic" if day["requests"] == 0 else "operational"
+            day["incidents"] = []
+        route["history"][-1]["state"] = "partial_outage"
+        route["history"][-1]["incidents"] = [
+            {"id": incident["id"], "title": incident["title"], "impact": incident["impact"]}
+        ]
+        route["history"][-3]["state"] = "no_data"
+
+    page = new_page()
+    serve_changed_summary(page, with_day_states)
+    wait_ready(page, f"{base}/status/")
+
+    assert today["requests"] == 3
+    assert today["failures"] == 2
+    assert today["latency_p95_ms"] is not None
+    label = day_label(page, date.fromisoformat(today["date"]))
+    assert tooltip_lines(page, bar_of(page, orders["id"], today["date"])) == [
+        f"{label} (UTC)",
+        "Partial outage",
+        "33.33% uptime",  # 1 of 3: truncated, never rounded up
+        "3 requests, 2 failed",
+        f"p95 latency {format_latency(today['latency_p95_ms'])}",
+        "Major impact: Orders failing",
+    ]
+
+    quiet = orders["history"][-2]
+    assert tooltip_lines(page, bar_of(page, orders["id"], quiet["date"])) == [
+        f"{day_label(page, date.fromisoformat(quiet['date']))} (UTC)",
+        "No traffic",
+        "Instances were reporting; no requests came in.",
+        "No uptime without requests",
+        "0 requests, 0 failed",
+        "No incidents",
+    ]
+    gap = orders["history"][-3]
+    assert tooltip_lines(page, bar_of(page, orders["id"], gap["date"])) == [
+        f"{day_label(page, date.fromisoformat(gap['date']))} (UTC)",
+        "No data",
+        "No instance of the service reported.",
+        "No incidents",
+    ]
+    page.screenshot(path=artifacts / "status-day-tooltip.png")
+    expect(page.locator("#instances")).to_have_text("2 instances reporting now")
+    expect(page.locator(f"#route-{orders['id']} .axis-uptime")).to_have_text(
+        "33.33% uptime · 1 day without data"
+    )
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_no_traffic_and_no_data_days_differ_in_shape_from_each_other_and_from_up(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage
+) -> None:
+    app = make_app()
+    send_traffic(app)
+    base = live_server(app)
+
+    def idle_and_gap(body: Summary) -> None:
+        for route in body["routes"]:
+            for index, day in enumerate(route["history"]):
+                day["state"] = (
+                    "operational" if day["requests"] else ("no_data" if index % 2 else "no_traffic")
+                )
+
+    page = new_page()
+    serve_changed_summary(page, idle_and_gap)
+    wait_ready(page, f"{base}/status/")
+    look = page.evaluate(
+        """() => Object.fromEntries(['ok', 'idle', 'none'].map(tone => {
+             const bar = document.querySelector(`.bars > li.tone-${tone}`);
+             const style = getComputedStyle(bar);
+             return [tone, {height: bar.offsetHeight, background: style.backgroundColor,
+                            border: style.borderTopStyle, label: bar.getAttribute('aria-label')}];
+           }))"""
+    )
+    assert look["idle"]["height"] < look["ok"]["height"]  # no traffic: short and solid
+    assert look["idle"]["background"] != "rgba(0, 0, 0, 0)"
+    assert look["idle"]["background"] != look["ok"]["background"]
+    assert look["none"]["height"] == look["ok"]["height"]  # no data: full height,
+    assert look["none"]["background"] == "rgba(0, 0, 0, 0)"  # hollow
+    assert look["none"]["border"] == "dashed"  # and dashed
+    assert look["idle"]["label"].endswith(": No traffic")
+    assert look["none"]["label"].endswith(": No data")
+    assert "100%" not in look["idle"]["label"] + look["none"]["label"]
