@@ -79,7 +79,9 @@ def read_exposure(raw_exposure: object, raw_access: object) -> Exposure:
     access: dict[str, Access] = {}
     for name in ENDPOINT_IDS:
         if name in include and name not in exclude:
-            level = _access(subkey(access_key, name), levels.get(name, DEFAULT_ACCESS[name].value))
+            level = values.choice(
+                subkey(access_key, name), levels.get(name, DEFAULT_ACCESS[name].value), Access
+            )
             if level is not Access.NEVER:
                 access[name] = level
     return Exposure(access)
@@ -95,11 +97,3 @@ def _ids(key: str, raw: object) -> frozenset[str]:
             known = ", ".join(ENDPOINT_IDS)
             raise ConfigError(subkey(key, index), f"unknown endpoint {name!r} (known: {known}, *)")
     return frozenset(names)
-
-
-def _access(key: str, raw: object) -> Access:
-    try:
-        return Access(raw)
-    except ValueError:
-        choices = ", ".join(repr(a.value) for a in Access)
-        raise ConfigError(key, f"expected one of {choices}, got {raw!r}") from None
