@@ -2,11 +2,14 @@
 
 Every key has a ``SERVER_STATUS_`` name; the keys the original package used
 (``SQLALCHEMY_DATABASE_URI``, ``API_ENABLED``, ``API_SECRET``) still work as
-aliases. A bad value raises :class:`ConfigError` naming the key.
+aliases. A bad value, or an unknown ``SERVER_STATUS_*`` key (a typo would
+otherwise be ignored silently), raises :class:`ConfigError` naming the key.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +18,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from .auth import configured_token
+from .config_values import (
+    REMOVED,
+    number,
+    optional_positive,
+    overrides,
+    percent,
+    quiet_seconds,
+)
+from .config_values import (
+    ConfigError as ConfigError,  # re-exported: the public home of the error
+)
 
 #: Every key with its default, in the order the README documents them.
 DEFAULTS: dict[str, Any] = {
@@ -23,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_AUTO_MIGRATE": True,
     "SERVER_STATUS_URL_PREFIX": "/status",
     "SERVER_STATUS_ADMIN_PREFIX": "/flask-status",
+    "SERVER_STATUS_BASE_URL": None,
     "SERVER_STATUS_API_ENABLED": False,
     "SERVER_STATUS_API_SECRET": None,
     "SERVER_STATUS_API_MAX_BODY_BYTES": 64 * 1024,
@@ -53,32 +68,10 @@ ALIASES: dict[str, str] = {
     "API_SECRET": "SERVER_STATUS_API_SECRET",
 }
 
-#: Keys that no longer exist, with what replaced them: setting one is a
-#: ConfigError rather than silently doing nothing.
-REMOVED: dict[str, str] = {
-    "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": (
-        "automatic incidents now follow the error budget's burn rate, not a failure count: "
-        "set the availability objective SERVER_STATUS_SLO (and SERVER_STATUS_SLO_MIN_REQUESTS, "
-        "the fewest requests that may open an incident) instead"
-    ),
-    "SERVER_STATUS_INCIDENT_WINDOW_SECONDS": (
-        "automatic incidents now use the fixed burn-rate windows (5 minutes to 3 days, see "
-        "'Automatic incidents' in the README): remove the key; SERVER_STATUS_SLO sets the objective"
-    ),
-}
-
-#: The quiet period is read from minute buckets, which are kept at least 25 hours.
-MAX_QUIET_SECONDS = 24 * 3600
-
 DEFAULT_FAILURE_STATUSES: frozenset[int] = frozenset(range(500, 600))
-
-
-class ConfigError(ValueError):
-    """A configuration value is invalid; the message names the key."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-        self.key = key
+PREFIX = "SERVER_STATUS_"
+#: Characters an HTTP header value cannot carry: a secret with one could never be sent.
+_NOT_IN_HEADER = re.compile("[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -86,7 +79,8 @@ class Settings:
     """Validated settings of one app. Read-only; built by :func:`read_settings`.
 
     Attributes used by the web layer: ``url_prefix`` and ``admin_prefix``
-    (normalised: leading ``/``, no trailing ``/``), ``api_enabled``,
+    (normalised: leading ``/``, no trailing ``/``), ``base_url`` (``None`` or
+    the public ``scheme://host[/path]`` of the app, no trailing ``/``), ``api_enabled``,
     ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed;
     never ``None`` when ``api_enabled``),
     ``api_max_body_bytes`` (the largest admin request body accepted),
@@ -100,6 +94,7 @@ class Settings:
     auto_migrate: bool
     url_prefix: str
     admin_prefix: str
+    base_url: str | None
     api_enabled: bool
     api_secret: str | None
     api_max_body_bytes: int
@@ -157,58 +152,6 @@ def _bool(key: str, value: Any) -> bool:
     raise ConfigError(key, f"expected a boolean, got {value!r}")
 
 
-def _number(key: str, value: Any, *, minimum: float, integer: bool) -> Any:
-    try:
-        number = int(value) if integer else float(value)
-    except (TypeError, ValueError):
-        kind = "an integer" if integer else "a number"
-        raise ConfigError(key, f"expected {kind}, got {value!r}") from None
-    if isinstance(value, bool) or number < minimum:
-        raise ConfigError(key, f"expected a value >= {minimum}, got {value!r}")
-    return number
-
-
-def _percent(key: str, value: Any) -> float:
-    """A percentage strictly between 0 and 100 (100 would leave no error budget)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(key, f"expected a percentage such as 99.9, got {value!r}")
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(key, f"expected a percentage such as 99.9, got {value!r}") from None
-    if not 0 < number < 100:
-        raise ConfigError(
-            key,
-            f"expected a percentage above 0 and below 100 (100 leaves no error budget), "
-            f"got {value!r}",
-        )
-    return number
-
-
-def _overrides(key: str, value: Any) -> tuple[tuple[str, float], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, Mapping):
-        raise ConfigError(
-            key,
-            f'expected a mapping of URL rule or endpoint to percent, e.g. {{"/login": 99.5}}, '
-            f"got {value!r}",
-        )
-    pairs = []
-    for route, objective in value.items():
-        if not isinstance(route, str) or not route:
-            raise ConfigError(key, f"every key must be a URL rule or endpoint name, got {route!r}")
-        pairs.append((route, _percent(f"{key}[{route!r}]", objective)))
-    return tuple(sorted(pairs))
-
-
-def _optional_positive(key: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    number: float = _number(key, value, minimum=0.001, integer=False)
-    return number
-
-
 def _prefix(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip("/ "):
         raise ConfigError(key, f"expected a URL path such as '/status', got {value!r}")
@@ -229,19 +172,59 @@ def _database_uri(key: str, value: Any) -> str | None:
 
 
 def check_database_uri(key: str, uri: str) -> str:
-    """Return ``uri`` if it is a SQLite or PostgreSQL URL, else raise naming ``key``."""
+    """Return ``uri`` if it is a SQLite or PostgreSQL URL, else raise naming ``key``.
+
+    ``postgres://`` (the form Heroku and others hand out, which SQLAlchemy
+    refuses) is returned as ``postgresql://``.
+    """
     try:
-        backend = make_url(uri).get_backend_name()
+        url = make_url(uri)
     except ArgumentError as error:
         raise ConfigError(key, f"not a valid database URL: {error}") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend == "postgres":
+        url = url.set(drivername="+".join(filter(None, ("postgresql", driver))))
+        return url.render_as_string(hide_password=False)
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError(key, f"unsupported database {backend!r}: use SQLite or PostgreSQL")
     return uri
 
 
+def _base_url(key: str, value: Any) -> str | None:
+    url = _optional_str(key, value)
+    if url is None:
+        return None
+    scheme, separator, rest = url.strip().partition("://")
+    host = rest.split("/", 1)[0]
+    if (
+        scheme.lower() not in ("http", "https")
+        or not separator
+        or not host
+        or "?" in url
+        or "#" in url
+    ):
+        raise ConfigError(
+            key, f"expected the app's public URL such as 'https://status.example.com', got {url!r}"
+        )
+    return url.strip().rstrip("/")
+
+
 def _secret(key: str, value: Any) -> str | None:
+    """The bare token; non-ASCII is fine (compared as UTF-8 bytes), control characters not."""
     secret = _optional_str(key, value)
-    return None if secret is None else configured_token(secret)
+    if secret is None:
+        return None
+    if _NOT_IN_HEADER.search(secret):
+        raise ConfigError(
+            key, "contains a control character, which no Authorization header can carry"
+        )
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            key, "is not valid text (a lone surrogate cannot be sent as UTF-8)"
+        ) from None
+    return configured_token(secret)
 
 
 def _rules(key: str, value: Any) -> frozenset[str] | None:
@@ -274,14 +257,18 @@ def _prefixes(key: str, value: Any) -> tuple[str, ...]:
     return tuple(_prefix(key, item) for item in value)
 
 
-def _quiet_seconds(value: Any) -> int:
-    key = "SERVER_STATUS_INCIDENT_QUIET_SECONDS"
-    seconds: int = _number(key, value, minimum=60, integer=True)
-    if seconds > MAX_QUIET_SECONDS:
-        raise ConfigError(
-            key, f"must be at most {MAX_QUIET_SECONDS} (24 hours of minute buckets), got {value!r}"
-        )
-    return seconds
+def check_keys(config: Mapping[str, Any]) -> None:
+    """Raise for a ``SERVER_STATUS_*`` key this package does not know, suggesting the closest."""
+    for key in config:
+        if key in REMOVED:
+            raise ConfigError(key, f"this key was removed: {REMOVED[key]}")
+        if isinstance(key, str) and key.startswith(PREFIX) and key not in DEFAULTS:
+            # Compared without the prefix every key shares, which would make
+            # any two keys look alike.
+            known = [name.removeprefix(PREFIX) for name in DEFAULTS]
+            close = difflib.get_close_matches(key.removeprefix(PREFIX), known, n=1)
+            hint = f"; did you mean {PREFIX + close[0]!r}?" if close else ""
+            raise ConfigError(key, f"unknown key{hint}")
 
 
 def read_settings(
@@ -298,15 +285,13 @@ def read_settings(
     ``SERVER_STATUS_URL_PREFIX``.
     """
 
+    check_keys(config)
+
     def get(key: str) -> Any:
         return _lookup(config, key)
 
-    for removed, replacement in REMOVED.items():
-        if removed in config:
-            raise ConfigError(removed, f"this key was removed: {replacement}")
-
     def integer(key: str, minimum: int = 1) -> int:
-        value: int = _number(key, get(key), minimum=minimum, integer=True)
+        value: int = number(key, get(key), minimum=minimum, integer=True)
         return value
 
     title = _optional_str("SERVER_STATUS_PAGE_TITLE", get("SERVER_STATUS_PAGE_TITLE"))
@@ -337,6 +322,7 @@ def read_settings(
             prefix_key, url_prefix if url_prefix is not None else get("SERVER_STATUS_URL_PREFIX")
         ),
         admin_prefix=_prefix("SERVER_STATUS_ADMIN_PREFIX", get("SERVER_STATUS_ADMIN_PREFIX")),
+        base_url=_base_url("SERVER_STATUS_BASE_URL", get("SERVER_STATUS_BASE_URL")),
         api_enabled=api_enabled,
         api_secret=api_secret,
         api_max_body_bytes=integer("SERVER_STATUS_API_MAX_BODY_BYTES", minimum=1024),
@@ -354,24 +340,24 @@ def read_settings(
         record_unmatched=_bool(
             "SERVER_STATUS_RECORD_UNMATCHED", get("SERVER_STATUS_RECORD_UNMATCHED")
         ),
-        flush_interval_seconds=_number(
+        flush_interval_seconds=number(
             "SERVER_STATUS_FLUSH_INTERVAL_SECONDS",
             get("SERVER_STATUS_FLUSH_INTERVAL_SECONDS"),
             minimum=0.01,
             integer=False,
         ),
         buffer_max_buckets=integer("SERVER_STATUS_BUFFER_MAX_BUCKETS"),
-        slo_objective=_percent("SERVER_STATUS_SLO", get("SERVER_STATUS_SLO")),
-        slo_overrides=_overrides("SERVER_STATUS_SLO_OVERRIDES", get("SERVER_STATUS_SLO_OVERRIDES")),
+        slo_objective=percent("SERVER_STATUS_SLO", get("SERVER_STATUS_SLO")),
+        slo_overrides=overrides("SERVER_STATUS_SLO_OVERRIDES", get("SERVER_STATUS_SLO_OVERRIDES")),
         slo_min_requests=integer("SERVER_STATUS_SLO_MIN_REQUESTS"),
-        latency_objective_ms=_optional_positive(
+        latency_objective_ms=optional_positive(
             "SERVER_STATUS_LATENCY_OBJECTIVE_MS", get("SERVER_STATUS_LATENCY_OBJECTIVE_MS")
         ),
-        latency_objective_percentile=_percent(
+        latency_objective_percentile=percent(
             "SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE",
             get("SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE"),
         ),
-        incident_quiet_seconds=_quiet_seconds(get("SERVER_STATUS_INCIDENT_QUIET_SECONDS")),
+        incident_quiet_seconds=quiet_seconds(get("SERVER_STATUS_INCIDENT_QUIET_SECONDS")),
         retention_minute_hours=integer("SERVER_STATUS_RETENTION_MINUTE_HOURS", minimum=25),
         retention_hour_days=integer("SERVER_STATUS_RETENTION_HOUR_DAYS", minimum=8),
         retention_day_days=retention_day_days,
