@@ -29,7 +29,9 @@ FLUSH_SECONDS = 5.0  # a loaded 2-core machine takes seconds per flush of 4 work
 QUIET_SECONDS = 60  # the shortest quiet period allowed
 
 
-def serve(gunicorn: GunicornRunner, database_url: str) -> GunicornProcess:
+def serve(
+    gunicorn: GunicornRunner, database_url: str, quiet_seconds: int = QUIET_SECONDS
+) -> GunicornProcess:
     """gunicorn with 4 workers on a database whose schema is ready (migrating is not
     part of what the tests time)."""
     state = get_state(create_app(database_url))
@@ -42,7 +44,7 @@ def serve(gunicorn: GunicornRunner, database_url: str) -> GunicornProcess:
         env={
             "STATUS_TEST_DATABASE_URI": database_url,
             "STATUS_TEST_FLUSH_SECONDS": str(FLUSH_SECONDS),
-            "STATUS_TEST_QUIET_SECONDS": str(QUIET_SECONDS),
+            "STATUS_TEST_QUIET_SECONDS": str(quiet_seconds),
         },
     )
 
@@ -95,7 +97,7 @@ def summary_route(server: GunicornProcess) -> tuple[str, dict[str, Any]]:
 @pytest.mark.gunicorn
 @pytest.mark.slow
 def test_failures_inside_the_objective_open_nothing(
-    gunicorn: GunicornRunner, database_url: str, engine_of: Any
+    database_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
     server = serve(gunicorn, database_url)
     total, every = 10_000, 2_000  # 0.05 % failures, spread evenly
@@ -120,7 +122,7 @@ def test_failures_inside_the_objective_open_nothing(
 
 @pytest.mark.gunicorn
 def test_four_requests_with_one_failure_open_nothing(
-    gunicorn: GunicornRunner, database_url: str, engine_of: Any
+    database_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
     server = serve(gunicorn, database_url)
     for fail in ("?fail=1", "", "", ""):
@@ -143,15 +145,36 @@ class Outage:
     error: BaseException | None = None
 
 
+#: The fast burn's error rate: 14.4 times the 0.1 % budget.
+FAST_BURN_ERROR_RATE = 14.4 * 0.001
+
+
+def warm_up(server: GunicornProcess, engine: sa.Engine, session: requests.Session) -> int:
+    """Healthy requests until every worker answered one and flushed it (each
+    process's first flush also checks the schema, which is not what is timed)."""
+    pids: set[str] = set()
+    sent = 0
+    while len(pids) < 4 and sent < 200:
+        pids.add(session.get(f"{server.base_url}/flaky", timeout=10).headers["X-Worker-Pid"])
+        sent += 1
+    wait_until_stored(engine, sent)
+    time.sleep(FLUSH_SECONDS)  # the flush that stored the last one has run
+    return sent
+
+
 def drive_outage(server: GunicornProcess, engine: sa.Engine, outage: Outage) -> None:
     """100 % failures for 2 minutes at 5 requests/s, then healthy traffic until resolved."""
     try:
         with requests.Session() as session:
+            healthy = warm_up(server, engine, session)
             start = time.monotonic()
             for index in range(600):
                 time.sleep(max(0.0, start + index / 5 - time.monotonic()))
                 session.get(f"{server.base_url}/flaky?fail=1", timeout=10)
-                if index == 9:  # the minimum volume: the fast burn holds from here
+                failed = index + 1
+                # Every request so far is in both fast-burn windows (5 minutes, 1 hour).
+                burning = failed / (healthy + failed) >= FAST_BURN_ERROR_RATE
+                if outage.condition_held_at is None and burning and healthy + failed >= 10:
                     outage.condition_held_at = utcnow()
             outage.last_failure_sent_at = utcnow()
             start = time.monotonic()
@@ -167,7 +190,7 @@ def drive_outage(server: GunicornProcess, engine: sa.Engine, outage: Outage) -> 
 @pytest.mark.gunicorn
 @pytest.mark.slow
 def test_a_two_minute_outage_opens_a_major_incident_that_resolves_when_healthy(
-    gunicorn: GunicornRunner, sqlite_url: str, postgres_url: str, engine_of: Any
+    sqlite_url: str, postgres_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
     # SQLite and PostgreSQL side by side: the outage takes minutes of real time.
     runs = [(serve(gunicorn, url), engine_of(url), Outage()) for url in (sqlite_url, postgres_url)]
@@ -185,7 +208,8 @@ def test_a_two_minute_outage_opens_a_major_incident_that_resolves_when_healthy(
         assert incident["title"] == "Flaky is failing"
         opened_after = (incident["started_at"] - outage.condition_held_at).total_seconds()
         assert opened_after <= 2 * FLUSH_SECONDS
-        assert incident["messages"][0].startswith("Opened automatically: 100 % of ")
+        print(f"opened {opened_after:.1f} s after the fast burn held")
+        assert incident["messages"][0].startswith("Opened automatically: ")
         assert (
             "requests failed in the last 5 minutes; the 99.9 % objective's budget is "
             in (incident["messages"][0])
@@ -198,12 +222,12 @@ def test_a_two_minute_outage_opens_a_major_incident_that_resolves_when_healthy(
         )
         indicator, route = summary_route(server)
         assert (indicator, route["status"]) == ("operational", "operational")
-        print(f"opened {opened_after:.1f} s after the fast burn held; resolved {quiet_for} after")
+        print(f"resolved {quiet_for} after the last failure")
 
 
 @pytest.mark.gunicorn
 def test_a_slow_burn_over_three_days_is_minor_not_major(
-    gunicorn: GunicornRunner, database_url: str, engine_of: Any
+    database_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
     now = utcnow()
     app = create_app(database_url)
