@@ -121,6 +121,7 @@ class ManagementState:
             scheme=preferred_scheme(self.app.config),
             service_name=self.app.name,
             app_config=self.app.config,
+            log=self.app.logger,
         )
         if settings.handle_sigterm and not self._sigterm_installed:
             self.install_sigterm(settings.drain_seconds)
