@@ -8,8 +8,9 @@ documented JSON objects.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from .. import models
 from ..clock import isoformat, utcnow
 from ..config import Settings
+from .coverage import covered_minutes, covered_minutes_by_day, instances_reporting, load_coverage
 from .objects import (
     PAST_DAYS,
     PAST_LIMIT,
@@ -49,6 +51,8 @@ class Report:
     recent_incidents: list[dict[str, Any]]
     active_maintenance: list[dict[str, Any]]
     upcoming_maintenance: list[dict[str, Any]]
+    #: Heartbeat coverage masks by hour, from the oldest history day on.
+    coverage: dict[datetime, int]
 
     @classmethod
     def load(
@@ -79,6 +83,7 @@ class Report:
         active_rows = active_maintenance_rows(conn, now)
         upcoming_rows = upcoming_maintenance_rows(conn, now) if page else []
         windows = maintenance_dicts(conn, active_rows + upcoming_rows, now)
+        since = min(window.start_days(history_days), window.day_start_24h)
         return cls(
             conn=conn,
             settings=settings,
@@ -89,15 +94,29 @@ class Report:
             recent_incidents=incidents[len(open_rows) :],
             active_maintenance=windows[: len(active_rows)],
             upcoming_maintenance=windows[len(active_rows) :],
+            coverage=load_coverage(conn, since),
         )
 
     def status_of(self, route_id: int) -> str:
+        windows = self.stats[route_id].windows
         return route_status(
             route_id,
-            has_data=self.stats[route_id].windows["90d"].requests > 0,
+            has_data=windows["90d"].requests > 0,
             open_incidents=self.open_incidents,
             active_maintenance=self.active_maintenance,
+            recent_traffic=windows["24h"].requests > 0,
+            recently_reporting=self.reported_in_24h,
         )
+
+    @functools.cached_property
+    def covered_by_day(self) -> dict[date, int]:
+        return covered_minutes_by_day(self.coverage)
+
+    @functools.cached_property
+    def reported_in_24h(self) -> bool:
+        """Whether any instance reported during the 24h window."""
+        end = self.window.minute + timedelta(minutes=1)
+        return covered_minutes(self.coverage, self.window.day_start_24h, end) > 0
 
     def overall(self) -> dict[str, str]:
         """The overall status object of the loaded routes."""
@@ -128,7 +147,7 @@ class Report:
             "badge_url": f"badges/{row['id']}/uptime.svg",
         }
         if history_days is not None:
-            result["history"] = history(stats, self.window, history_days)
+            result["history"] = history(stats, self.window, history_days, self.covered_by_day)
         return result
 
 
@@ -151,6 +170,7 @@ def summary(
                 "badge_url": "badge.svg",
             },
             "generated_at": isoformat(moment),
+            "instances": {"reporting": instances_reporting(conn, moment, settings)},
             "status": report.overall(),
             "routes": [report.route(row, history_days=days) for row in report.routes],
             "incidents": {

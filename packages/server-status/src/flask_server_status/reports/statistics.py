@@ -17,7 +17,7 @@ the rank (see :func:`percentile`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,12 +27,14 @@ from sqlalchemy.engine import Connection
 
 from .. import models
 from ..clock import bucket_start
+from .status_rules import day_state
 
 WINDOWS: tuple[str, ...] = ("24h", "7d", "30d", "90d")
 #: The longest daily history an answer carries (``days`` query parameter).
 MAX_HISTORY_DAYS = 90
 
 _HISTOGRAM = models.HISTOGRAM_COLUMNS
+MINUTE = timedelta(minutes=1)
 
 
 def percentile(histogram: Sequence[int], fraction: float) -> float | None:
@@ -206,13 +208,23 @@ def load_stats(
     return stats
 
 
-def history(stats: RouteStats, window: Window, days: int) -> list[dict[str, Any]]:
-    """``days`` daily entries ending today, oldest first, empty days included."""
+def history(
+    stats: RouteStats, window: Window, days: int, covered: Mapping[date, int]
+) -> list[dict[str, Any]]:
+    """``days`` daily entries ending today, oldest first, empty days included.
+
+    ``covered`` is the heartbeat coverage (minutes with an instance reporting)
+    per day: each entry's ``state`` tells a day without requests that was
+    covered (``no_traffic``) from one that was not (``no_data``), and
+    ``coverage`` is the share of the day's minutes so far that were covered.
+    """
     entries = []
     first = window.start_days(days).date()
     for offset in range(days):
         day = first + timedelta(days=offset)
         counts = stats.days.get(day, Counts())
+        minutes = covered.get(day, 0)
+        elapsed = min(24 * 60, (window.minute - window.start_days(days - offset)) // MINUTE + 1)
         entries.append(
             {
                 "date": day.isoformat(),
@@ -221,6 +233,8 @@ def history(stats: RouteStats, window: Window, days: int) -> list[dict[str, Any]
                 "client_errors": counts.client_errors,
                 "uptime": counts.uptime,
                 "latency_p95_ms": round_ms(percentile(counts.histogram, 0.95)),
+                "state": day_state(counts.requests, counts.failures, minutes),
+                "coverage": min(100.0, round(minutes * 100 / elapsed, 2)),
             }
         )
     return entries
