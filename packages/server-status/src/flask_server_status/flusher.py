@@ -186,7 +186,8 @@ class Flusher:
                     )
                 self._failing = True
                 return False
-            self._crash_at("after_commit")
+            if self.unconfirmed:
+                self._crash_at("after_commit")
             if self._failing:
                 logger.warning("flask-server-status database is reachable again; flushed")
             self._failing = False
