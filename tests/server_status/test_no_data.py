@@ -100,7 +100,9 @@ def test_a_route_quiet_for_a_day_is_no_traffic_while_instances_report(
     now = utcnow().replace(second=0, microsecond=0)
     run_process(state, now - timedelta(days=3), now - timedelta(days=2), {"/": 5, "/items": 5})
     run_process(state, now - timedelta(days=2), now, {"/": 5})
-    routes = {r["rule"]: r for r in reports.route_list(state.engine, state.settings, now=now)["routes"]}
+    routes = {
+        r["rule"]: r for r in reports.route_list(state.engine, state.settings, now=now)["routes"]
+    }
     assert (routes["/items"]["status"], routes["/items"]["uptime"]["24h"]) == ("no_traffic", None)
     assert routes["/"]["status"] == "operational"
     summary = reports.summary(state.engine, state.settings, days=1, now=now)
@@ -111,7 +113,9 @@ def test_a_route_whose_app_was_down_all_day_is_no_data(make_app: Callable[..., F
     state = get_state(make_app())
     now = utcnow().replace(second=0, microsecond=0)
     run_process(state, now - timedelta(days=3), now - timedelta(days=2), {"/": 5})
-    routes = {r["rule"]: r for r in reports.route_list(state.engine, state.settings, now=now)["routes"]}
+    routes = {
+        r["rule"]: r for r in reports.route_list(state.engine, state.settings, now=now)["routes"]
+    }
     assert routes["/"]["status"] == "no_data"
 
 
@@ -124,4 +128,3 @@ def test_every_flush_records_the_process_even_without_traffic(
     assert summary["instances"] == {"reporting": 1}
     today = summary["routes"][0]["history"][0]
     assert (today["requests"], today["state"]) == (0, "no_traffic")
-

@@ -39,7 +39,13 @@ def test_a_300_character_name_a_600_character_rule_and_a_300_character_type_are_
     add_poison_routes(app)
     state = get_state(app)
     client = app.test_client()
-    for path, count in (("/", 7), ("/boom", 3), ("/long-name", 5), (LONG_RULE, 4), ("/long-type", 6)):
+    for path, count in (
+        ("/", 7),
+        ("/boom", 3),
+        ("/long-name", 5),
+        (LONG_RULE, 4),
+        ("/long-type", 6),
+    ):
         for _ in range(count):
             assert client.get(path).status_code in (200, 500)
     assert state.flush()
