@@ -41,4 +41,5 @@ def isoformat(moment: datetime | None) -> str | None:
     """A stored naive UTC datetime as ISO 8601 with ``Z`` (``None`` stays ``None``)."""
     if moment is None:
         return None
-    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat() pads the year to four digits (0999-...), strftime's %Y does not.
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"

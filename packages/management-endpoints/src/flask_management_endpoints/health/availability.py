@@ -48,6 +48,10 @@ class Availability:
         #: Set to STARTED by the app, or by the first readiness answer that is UP.
         self.startup = StartupState.STARTING
 
+    def snapshot(self) -> tuple[LivenessState, ReadinessState, StartupState]:
+        """The whole state, to tell whether an answer built from it still holds."""
+        return self.liveness, self.readiness, self.startup
+
     def liveness_health(self) -> Health:
         """``livenessState``: UP while CORRECT, DOWN when BROKEN."""
         if self.liveness is LivenessState.CORRECT:
