@@ -60,7 +60,7 @@ def test_a_300_character_name_a_600_character_rule_and_a_300_character_type_are_
     with state.engine.connect() as connection:
         names = dict(connection.execute(sa.select(routes.c.rule, routes.c.name)).all())
         errors = connection.execute(sa.select(incidents.c.error_type, incidents.c.error_message))
-        error_types = dict(errors.tuples().all())
+        error_types = {row[0]: row[1] for row in errors}
     assert names["/long-name"] == LONG_NAME[:200]
     assert names[LONG_RULE[:500]] == "long_rule"
     expected_type = f"{__name__}.{'E' * 300}"[:200]
