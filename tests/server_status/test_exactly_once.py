@@ -13,12 +13,10 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from flask_server_status import get_state
 from flask_server_status.engine import create_engine
@@ -29,14 +27,6 @@ from tests.server_status.storage import outcome_totals
 from tests.server_status.tcp_proxy import TcpProxy
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def proxy(postgres_url: str) -> Iterator[TcpProxy]:
-    url = make_url(postgres_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
-    yield proxy
-    proxy.stop()
 
 
 def test_a_commit_whose_acknowledgement_is_lost_is_not_applied_twice(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -17,14 +17,6 @@ from tests.server_status.sample_app import create_app
 from tests.server_status.storage import outcome_totals
 from tests.server_status.tcp_proxy import TcpProxy
 from tests.support.fake_service import free_port
-
-
-@pytest.fixture
-def proxy(postgres_url: str) -> Iterator[TcpProxy]:
-    url = make_url(postgres_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
-    yield proxy
-    proxy.stop()
 
 
 def wait_for_minute_start() -> None:

@@ -9,13 +9,14 @@ arriving meanwhile go into a new batch.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .aggregate import REQUESTS, BucketKey, Counters, ErrorInfo
+from .aggregate import REQUESTS, BucketKey, Counters, ErrorInfo, PendingBuffer
 from .clock import isoformat
 
 
@@ -68,15 +69,7 @@ class Batch:
 
 def merged(batches: Iterable[Batch]) -> tuple[dict[BucketKey, Counters], dict[str, ErrorInfo]]:
     """The buckets and errors of several batches added together (later errors win)."""
-    buckets: dict[BucketKey, Counters] = {}
-    errors: dict[str, ErrorInfo] = {}
+    total = PendingBuffer(sys.maxsize)
     for batch in batches:
-        for key, counters in batch.buckets.items():
-            held = buckets.get(key)
-            if held is None:
-                buckets[key] = list(counters)
-            else:
-                for index, value in enumerate(counters):
-                    held[index] += value
-        errors.update(batch.errors)
-    return buckets, errors
+        total.merge(batch.buckets, batch.errors)
+    return total.buckets, total.errors
