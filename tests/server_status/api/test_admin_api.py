@@ -327,7 +327,8 @@ def test_an_integral_number_is_an_id(api: ContractClient, status_app: Flask) -> 
     api.client.get("/user/1")
     _flush(status_app)
     route_id = _json(api.get("/status/api/routes"))["routes"][0]["id"]
-    created = api.admin("post", f"{A}/incidents", json={"title": "x", "route_ids": [route_id * 1.0]})
+    body = {"title": "x", "route_ids": [float(route_id)]}
+    created = api.admin("post", f"{A}/incidents", json=body)
     assert created.status_code == 201
     assert _json(created)["route_ids"] == [route_id]
 
