@@ -14,6 +14,8 @@ window whose ``ends_at`` is not after its ``starts_at``; the server refuses
 those with 422. On the operations that take such bodies 422 is allowed, and
 the test then checks that every 422 answered to a schema-valid body gives one
 of exactly those reasons, so any other refusal of valid data still fails.
+``max_response_time``, the one check off, needs a time limit, and the suite
+asserts no timings.
 """
 
 from __future__ import annotations
