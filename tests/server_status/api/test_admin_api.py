@@ -322,6 +322,17 @@ def _bucket_rows(app: Flask, route_id: int) -> int:
         )
 
 
+def test_early_years_come_back_padded_to_four_digits(api: ContractClient) -> None:
+    """The document's Timestamp has a four-digit year; strftime's %Y would write 999."""
+    window = {"title": "w", "starts_at": "0001-01-01T00:00:00Z", "ends_at": "0999-06-01T12:00:00Z"}
+    created = _json(api.admin("post", f"{A}/maintenance", json=window))
+    assert (created["starts_at"], created["ends_at"]) == (window["starts_at"], window["ends_at"])
+    incident = api.admin(
+        "post", f"{A}/incidents", json={"title": "x", "started_at": window["ends_at"]}
+    )
+    assert _json(incident)["started_at"] == "0999-06-01T12:00:00Z"
+
+
 def test_an_integral_number_is_an_id(api: ContractClient, status_app: Flask) -> None:
     """JSON Schema's ``integer`` includes 3.0, so the server takes it as the id 3."""
     api.client.get("/user/1")
