@@ -249,7 +249,7 @@ def test_summary_query_count_does_not_grow_with_routes(make_app: Callable[..., F
             )
         )
     assert counts[0] == counts[1]
-    assert counts[1] <= 12  # routes, 4 bucket reads, incidents, maintenance
+    assert counts[1] <= 13  # routes, 4 bucket reads, incidents, maintenance, day incidents
 
 
 @pytest.mark.parametrize(

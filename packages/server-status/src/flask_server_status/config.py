@@ -12,7 +12,9 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -32,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_API_MAX_BODY_BYTES": 64 * 1024,
     "SERVER_STATUS_PAGE_TITLE": None,
     "SERVER_STATUS_PAGE_REFRESH_SECONDS": 60,
+    "SERVER_STATUS_TIMEZONE": "UTC",
     "SERVER_STATUS_ROUTES": None,
     "SERVER_STATUS_FAILURE_STATUSES": None,
     "SERVER_STATUS_EXCLUDE_PREFIXES": ["/z"],
@@ -78,7 +81,9 @@ class Settings:
     ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed;
     never ``None`` when ``api_enabled``),
     ``api_max_body_bytes`` (the largest admin request body accepted),
-    ``page_title`` and ``page_refresh_seconds``, ``routes`` (``None`` or the
+    ``page_title`` and ``page_refresh_seconds``, ``timezone`` (the zone
+    whose calendar days the history, bars and daily uptimes use) and
+    ``timezone_name`` (its IANA name), ``routes`` (``None`` or the
     rules to record and show), the incident and retention settings.
     """
 
@@ -93,6 +98,8 @@ class Settings:
     api_max_body_bytes: int
     page_title: str
     page_refresh_seconds: int
+    timezone: tzinfo
+    timezone_name: str
     routes: frozenset[str] | None
     failure_statuses: frozenset[int]
     exclude_prefixes: tuple[str, ...]
@@ -180,6 +187,33 @@ def check_database_uri(key: str, uri: str) -> str:
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError(key, f"unsupported database {backend!r}: use SQLite or PostgreSQL")
     return uri
+
+
+def _zone(key: str, value: Any) -> tuple[tzinfo, str]:
+    """The zone named ``value`` and its IANA name.
+
+    ``UTC`` needs no time zone database (it is :data:`datetime.UTC`), so the
+    default works on systems without one; any other name does.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            key, f"expected an IANA time zone name such as 'Europe/Madrid', got {value!r}"
+        )
+    name = value.strip()
+    if name == "UTC":
+        return UTC, name
+    try:
+        return ZoneInfo(name), name
+    except (ZoneInfoNotFoundError, ValueError):
+        if not available_timezones():
+            raise ConfigError(
+                key,
+                f"cannot look up {name!r}: this Python finds no time zone database; "
+                "install the `tzdata` package (pip install tzdata) or use 'UTC'",
+            ) from None
+        raise ConfigError(
+            key, f"unknown IANA time zone {name!r}: use a name such as 'Europe/Madrid' or 'UTC'"
+        ) from None
 
 
 def _base_url(key: str, value: Any) -> str | None:
@@ -295,6 +329,7 @@ def read_settings(
         )
     api_enabled = _bool("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED"))
     api_secret = _secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET"))
+    timezone, timezone_name = _zone("SERVER_STATUS_TIMEZONE", get("SERVER_STATUS_TIMEZONE"))
     if api_enabled and api_secret is None:
         # Without a token every admin request would answer 401: refuse to start.
         raise ConfigError(
@@ -318,6 +353,8 @@ def read_settings(
         api_max_body_bytes=integer("SERVER_STATUS_API_MAX_BODY_BYTES", minimum=1024),
         page_title=title if title is not None else import_name,
         page_refresh_seconds=integer("SERVER_STATUS_PAGE_REFRESH_SECONDS"),
+        timezone=timezone,
+        timezone_name=timezone_name,
         routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),
         failure_statuses=_statuses(
             "SERVER_STATUS_FAILURE_STATUSES", get("SERVER_STATUS_FAILURE_STATUSES")

@@ -7,7 +7,10 @@ and (when due) prune old buckets.
 Every flush adds its per-minute deltas to the minute bucket *and* to the hour
 and day buckets that contain it, in one transaction, with
 ``INSERT ... ON CONFLICT (route_id, bucket_start) DO UPDATE SET n = n + excluded.n``
-(SQLite and PostgreSQL). Hourly and daily rollups are therefore exact sums of
+(SQLite and PostgreSQL). Day buckets are calendar days of the page's zone
+(``SERVER_STATUS_TIMEZONE``): each minute is added to the day it falls on in
+that zone, so days of 23 or 25 hours and zones offset by half or quarter
+hours are exact. Hourly and daily rollups are therefore exact sums of
 their minutes at all times, without a separate rollup job, and any number of
 processes or hosts can flush into the same database concurrently without
 losing a count. Rows are written in a fixed order (table, route, bucket) so
@@ -21,7 +24,7 @@ daily rows (401): at most 4,003 bucket rows per route, however long it runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 
@@ -37,14 +40,17 @@ from .routes import RouteInfo, sync_routes
 MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
 
 
-def add_counts(connection: sa.Connection, counts: MinuteCounts) -> None:
-    """Add minute deltas to the minute, hourly and daily buckets (one transaction)."""
+def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = UTC) -> None:
+    """Add minute deltas to the minute, hourly and daily buckets (one transaction).
+
+    Daily buckets are the calendar days of ``zone``.
+    """
     if not counts:
         return
     for granularity, table in BUCKET_TABLES.items():
         merged: dict[tuple[int, datetime], list[float]] = {}
         for (route_id, minute), counters in counts.items():
-            key = (route_id, bucket_start(minute_start(minute), granularity))
+            key = (route_id, bucket_start(minute_start(minute), granularity, zone))
             held = merged.get(key)
             if held is None:
                 merged[key] = list(counters)
@@ -81,7 +87,8 @@ def retention_cutoffs(now: datetime, settings: Settings) -> dict[str, datetime]:
     return {
         "minute": bucket_start(now, "minute") - timedelta(hours=settings.retention_minute_hours),
         "hour": bucket_start(now, "hour") - timedelta(days=settings.retention_hour_days),
-        "day": bucket_start(now, "day") - timedelta(days=settings.retention_day_days),
+        "day": bucket_start(now, "day", settings.timezone)
+        - timedelta(days=settings.retention_day_days),
     }
 
 
@@ -130,7 +137,7 @@ def write_flush(
                     failures[route.id] = RouteFailures(
                         route.name, failed_at, pending.errors.get(rule)
                     )
-        add_counts(connection, counts)
+        add_counts(connection, counts, settings.timezone)
         update_automatic_incidents(connection, failures, now, settings)
         if prune:
             apply_retention(connection, now, settings)
