@@ -249,7 +249,8 @@ def test_summary_query_count_does_not_grow_with_routes(make_app: Callable[..., F
             )
         )
     assert counts[0] == counts[1]
-    assert counts[1] <= 14  # routes, 4 bucket reads, 2 judgement windows, incidents, maintenance
+    assert counts[1] <= 17  # routes, 4 bucket reads, incidents, maintenance, day incidents,
+    # coverage, instances, 2 judgement windows
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,12 @@ from flask_management_endpoints.responses import (
     not_found,
     unauthorized,
 )
-from flask_management_endpoints.state import DEFAULT_PREFIX, get_state
+from flask_management_endpoints.state import (
+    DEFAULT_PREFIX,
+    SIGTERM_CHECKS,
+    check_sigterm_after_fork,
+    get_state,
+)
 from flask_management_endpoints.threaddump import thread_dump, thread_dump_text
 from flask_management_endpoints.version import read_version
 
@@ -75,6 +80,8 @@ def _json_routing_errors() -> Response | None:
     ones holding a newline) and leaves every other path to the app's own
     error handlers.
     """
+    if SIGTERM_CHECKS:  # the first request in a forked worker; empty (falsy) ever after
+        check_sigterm_after_fork()
     error = request.routing_exception
     if not isinstance(error, NotFound | MethodNotAllowed):
         return None

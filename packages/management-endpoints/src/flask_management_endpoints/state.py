@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import weakref
 from collections.abc import Callable
@@ -59,6 +60,8 @@ class ManagementState:
         self.logger_sync: LoggerLevelSync | None = None
         self._lock = threading.Lock()
         self._sigterm_installed = False
+        # The SIGTERM handler this process installed, to tell whether it is still in place.
+        self._sigterm_handler: object = None
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _after_fork(reference))
 
@@ -118,6 +121,7 @@ class ManagementState:
             scheme=preferred_scheme(self.app.config),
             service_name=self.app.name,
             app_config=self.app.config,
+            log=self.app.logger,
         )
         if settings.handle_sigterm and not self._sigterm_installed:
             self.install_sigterm(settings.drain_seconds)
@@ -126,6 +130,10 @@ class ManagementState:
     def after_fork(self) -> None:
         """In a forked child: nothing the parent had in flight is inherited."""
         self._lock = threading.Lock()
+        if self._sigterm_installed:
+            # The server may replace signal handlers after forking: checked on
+            # this worker's first request (see check_sigterm_in_worker).
+            SIGTERM_CHECKS.append(self)
         if self.logger_sync is not None:
             self.logger_sync.after_fork()
         for endpoint in (self._endpoint, self._loaded):
@@ -166,8 +174,39 @@ class ManagementState:
                 "gunicorn's post_worker_init hook"
             )
             return
-        install_sigterm_handler(self.availability, drain_seconds)
+        self._sigterm_handler = install_sigterm_handler(self.availability, drain_seconds)
         self._sigterm_installed = True
+
+    def check_sigterm_in_worker(self) -> None:
+        """Warn when the handler installed before the fork no longer runs in this worker.
+
+        Under ``gunicorn --preload`` init_app runs in the master; each worker
+        installs its own signal handlers after the fork, replacing ours, so
+        ``handle_sigterm`` would silently do nothing there.
+        """
+        if signal.getsignal(signal.SIGTERM) is not self._sigterm_handler:
+            self._sigterm_installed = False
+            logger.warning(
+                "Z_ENDPOINTS['handle_sigterm'] does nothing in this worker (pid %d): the app was "
+                "loaded before the fork (gunicorn --preload?) and the worker replaced the "
+                "SIGTERM handler; call drain_on_sigterm(worker.wsgi) from gunicorn's "
+                "post_worker_init hook",
+                os.getpid(),
+            )
+
+
+#: States whose SIGTERM handler must be checked on this process's first request.
+SIGTERM_CHECKS: list[ManagementState] = []
+
+
+def check_sigterm_after_fork() -> None:
+    """Run the pending SIGTERM checks once; threads racing here each take their own."""
+    while SIGTERM_CHECKS:
+        try:
+            state = SIGTERM_CHECKS.pop()
+        except IndexError:  # another thread took the last one
+            return
+        state.check_sigterm_in_worker()
 
 
 def _after_fork(reference: weakref.ref[ManagementState]) -> None:

@@ -1,10 +1,17 @@
 """A status page for a Flask app, fed by its real traffic."""
 
+import importlib.metadata
+
 from .config import ConfigError
 from .extension import FlaskStatus
 from .models import LATENCY_BUCKETS_MS
 from .routes import UnknownRouteError
 from .state import StatusState, get_state
+
+try:
+    __version__ = importlib.metadata.version("flask-server-status")
+except importlib.metadata.PackageNotFoundError:  # imported from a source tree never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "LATENCY_BUCKETS_MS",
@@ -12,5 +19,6 @@ __all__ = [
     "FlaskStatus",
     "StatusState",
     "UnknownRouteError",
+    "__version__",
     "get_state",
 ]

@@ -9,10 +9,13 @@ otherwise be ignored silently), raises :class:`ConfigError` naming the key.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -20,8 +23,10 @@ from sqlalchemy.exc import ArgumentError
 from .auth import configured_token
 from .config_values import (
     REMOVED,
+    boolean,
     number,
     optional_positive,
+    optional_str,
     overrides,
     percent,
     quiet_seconds,
@@ -43,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_API_MAX_BODY_BYTES": 64 * 1024,
     "SERVER_STATUS_PAGE_TITLE": None,
     "SERVER_STATUS_PAGE_REFRESH_SECONDS": 60,
+    "SERVER_STATUS_TIMEZONE": "UTC",
     "SERVER_STATUS_ROUTES": None,
     "SERVER_STATUS_FAILURE_STATUSES": None,
     "SERVER_STATUS_EXCLUDE_PREFIXES": ["/z"],
@@ -51,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_RECORD_UNMATCHED": False,
     "SERVER_STATUS_FLUSH_INTERVAL_SECONDS": 10.0,
     "SERVER_STATUS_BUFFER_MAX_BUCKETS": 20_000,
+    "SERVER_STATUS_SPOOL_DIR": None,
     "SERVER_STATUS_SLO": 99.9,
     "SERVER_STATUS_SLO_OVERRIDES": {},
     "SERVER_STATUS_SLO_MIN_REQUESTS": 10,
@@ -84,9 +91,11 @@ class Settings:
     ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed;
     never ``None`` when ``api_enabled``),
     ``api_max_body_bytes`` (the largest admin request body accepted),
-    ``page_title`` and ``page_refresh_seconds``, ``routes`` (``None`` or the
+    ``page_title`` and ``page_refresh_seconds``, ``timezone`` (the zone
+    whose calendar days the history, bars and daily uptimes use) and
+    ``timezone_name`` (its IANA name), ``routes`` (``None`` or the
     rules to record and show), the objectives (``slo_*``, ``latency_objective_*``;
-    :meth:`objective_for` answers one route's), the incident and retention settings.
+    ``reports.judgement.objectives_for`` answers one route's), the incident and retention settings.
     """
 
     database_uri: str | None
@@ -100,6 +109,8 @@ class Settings:
     api_max_body_bytes: int
     page_title: str
     page_refresh_seconds: int
+    timezone: tzinfo
+    timezone_name: str
     routes: frozenset[str] | None
     failure_statuses: frozenset[int]
     exclude_prefixes: tuple[str, ...]
@@ -108,6 +119,8 @@ class Settings:
     record_unmatched: bool
     flush_interval_seconds: float
     buffer_max_buckets: int
+    #: Folder of the crash spool: ``None`` for the app's instance folder, ``False`` for none.
+    spool_dir: str | bool | None
     slo_objective: float
     slo_overrides: tuple[tuple[str, float], ...]
     slo_min_requests: int
@@ -121,15 +134,6 @@ class Settings:
     def is_failure(self, status: int) -> bool:
         return status in self.failure_statuses
 
-    def objective_for(self, rule: str, endpoint: str) -> float:
-        """The availability objective (percent) of a route: an override for its
-        URL rule, else one for its endpoint, else ``SERVER_STATUS_SLO``."""
-        overrides = dict(self.slo_overrides)
-        for key in (rule, endpoint):
-            if key in overrides:
-                return overrides[key]
-        return self.slo_objective
-
 
 def _lookup(config: Mapping[str, Any], key: str) -> Any:
     if key in config:
@@ -140,34 +144,14 @@ def _lookup(config: Mapping[str, Any], key: str) -> Any:
     return DEFAULTS[key]
 
 
-def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
-        return False
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise ConfigError(key, f"expected a boolean, got {value!r}")
-
-
 def _prefix(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip("/ "):
         raise ConfigError(key, f"expected a URL path such as '/status', got {value!r}")
     return "/" + value.strip().strip("/")
 
 
-def _optional_str(key: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ConfigError(key, f"expected a string, got {type(value).__name__}")
-    return value
-
-
 def _database_uri(key: str, value: Any) -> str | None:
-    uri = _optional_str(key, value)
+    uri = optional_str(key, value)
     return None if uri is None else check_database_uri(key, uri)
 
 
@@ -190,8 +174,35 @@ def check_database_uri(key: str, uri: str) -> str:
     return uri
 
 
+def _zone(key: str, value: Any) -> tuple[tzinfo, str]:
+    """The zone named ``value`` and its IANA name.
+
+    ``UTC`` needs no time zone database (it is :data:`datetime.UTC`), so the
+    default works on systems without one; any other name does.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            key, f"expected an IANA time zone name such as 'Europe/Madrid', got {value!r}"
+        )
+    name = value.strip()
+    if name == "UTC":
+        return UTC, name
+    try:
+        return ZoneInfo(name), name
+    except (ZoneInfoNotFoundError, ValueError):
+        if not available_timezones():
+            raise ConfigError(
+                key,
+                f"cannot look up {name!r}: this Python finds no time zone database; "
+                "install the `tzdata` package (pip install tzdata) or use 'UTC'",
+            ) from None
+        raise ConfigError(
+            key, f"unknown IANA time zone {name!r}: use a name such as 'Europe/Madrid' or 'UTC'"
+        ) from None
+
+
 def _base_url(key: str, value: Any) -> str | None:
-    url = _optional_str(key, value)
+    url = optional_str(key, value)
     if url is None:
         return None
     scheme, separator, rest = url.strip().partition("://")
@@ -211,7 +222,7 @@ def _base_url(key: str, value: Any) -> str | None:
 
 def _secret(key: str, value: Any) -> str | None:
     """The bare token; non-ASCII is fine (compared as UTF-8 bytes), control characters not."""
-    secret = _optional_str(key, value)
+    secret = optional_str(key, value)
     if secret is None:
         return None
     if _NOT_IN_HEADER.search(secret):
@@ -225,6 +236,14 @@ def _secret(key: str, value: Any) -> str | None:
             key, "is not valid text (a lone surrogate cannot be sent as UTF-8)"
         ) from None
     return configured_token(secret)
+
+
+def _spool_dir(key: str, value: Any) -> str | bool | None:
+    if value is None or value is False:
+        return value
+    if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+        raise ConfigError(key, f"expected a folder path, None or False, got {value!r}")
+    return str(os.fspath(value))
 
 
 def _rules(key: str, value: Any) -> frozenset[str] | None:
@@ -294,7 +313,7 @@ def read_settings(
         value: int = number(key, get(key), minimum=minimum, integer=True)
         return value
 
-    title = _optional_str("SERVER_STATUS_PAGE_TITLE", get("SERVER_STATUS_PAGE_TITLE"))
+    title = optional_str("SERVER_STATUS_PAGE_TITLE", get("SERVER_STATUS_PAGE_TITLE"))
     prefix_key = "url_prefix" if url_prefix is not None else "SERVER_STATUS_URL_PREFIX"
     routes_key = "routes" if routes is not None else "SERVER_STATUS_ROUTES"
     retention_day_days = integer("SERVER_STATUS_RETENTION_DAY_DAYS")
@@ -303,8 +322,9 @@ def read_settings(
             "SERVER_STATUS_RETENTION_DAY_DAYS",
             f"must be at least 90 (the longest uptime window), got {retention_day_days}",
         )
-    api_enabled = _bool("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED"))
+    api_enabled = boolean("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED"))
     api_secret = _secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET"))
+    timezone, timezone_name = _zone("SERVER_STATUS_TIMEZONE", get("SERVER_STATUS_TIMEZONE"))
     if api_enabled and api_secret is None:
         # Without a token every admin request would answer 401: refuse to start.
         raise ConfigError(
@@ -314,10 +334,10 @@ def read_settings(
         )
     settings = Settings(
         database_uri=_database_uri("SERVER_STATUS_DATABASE_URI", get("SERVER_STATUS_DATABASE_URI")),
-        sqlalchemy_bind=_optional_str(
+        sqlalchemy_bind=optional_str(
             "SERVER_STATUS_SQLALCHEMY_BIND", get("SERVER_STATUS_SQLALCHEMY_BIND")
         ),
-        auto_migrate=_bool("SERVER_STATUS_AUTO_MIGRATE", get("SERVER_STATUS_AUTO_MIGRATE")),
+        auto_migrate=boolean("SERVER_STATUS_AUTO_MIGRATE", get("SERVER_STATUS_AUTO_MIGRATE")),
         url_prefix=_prefix(
             prefix_key, url_prefix if url_prefix is not None else get("SERVER_STATUS_URL_PREFIX")
         ),
@@ -328,6 +348,8 @@ def read_settings(
         api_max_body_bytes=integer("SERVER_STATUS_API_MAX_BODY_BYTES", minimum=1024),
         page_title=title if title is not None else import_name,
         page_refresh_seconds=integer("SERVER_STATUS_PAGE_REFRESH_SECONDS"),
+        timezone=timezone,
+        timezone_name=timezone_name,
         routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),
         failure_statuses=_statuses(
             "SERVER_STATUS_FAILURE_STATUSES", get("SERVER_STATUS_FAILURE_STATUSES")
@@ -335,9 +357,9 @@ def read_settings(
         exclude_prefixes=_prefixes(
             "SERVER_STATUS_EXCLUDE_PREFIXES", get("SERVER_STATUS_EXCLUDE_PREFIXES")
         ),
-        record_static=_bool("SERVER_STATUS_RECORD_STATIC", get("SERVER_STATUS_RECORD_STATIC")),
-        record_self=_bool("SERVER_STATUS_RECORD_SELF", get("SERVER_STATUS_RECORD_SELF")),
-        record_unmatched=_bool(
+        record_static=boolean("SERVER_STATUS_RECORD_STATIC", get("SERVER_STATUS_RECORD_STATIC")),
+        record_self=boolean("SERVER_STATUS_RECORD_SELF", get("SERVER_STATUS_RECORD_SELF")),
+        record_unmatched=boolean(
             "SERVER_STATUS_RECORD_UNMATCHED", get("SERVER_STATUS_RECORD_UNMATCHED")
         ),
         flush_interval_seconds=number(
@@ -347,6 +369,7 @@ def read_settings(
             integer=False,
         ),
         buffer_max_buckets=integer("SERVER_STATUS_BUFFER_MAX_BUCKETS"),
+        spool_dir=_spool_dir("SERVER_STATUS_SPOOL_DIR", get("SERVER_STATUS_SPOOL_DIR")),
         slo_objective=percent("SERVER_STATUS_SLO", get("SERVER_STATUS_SLO")),
         slo_overrides=overrides("SERVER_STATUS_SLO_OVERRIDES", get("SERVER_STATUS_SLO_OVERRIDES")),
         slo_min_requests=integer("SERVER_STATUS_SLO_MIN_REQUESTS"),

@@ -1,4 +1,4 @@
-"""The settings' error and the value checks behind the objectives and removed keys.
+"""The settings' error and the value checks shared by many keys.
 
 :class:`ConfigError` (re-exported by :mod:`.config`) names the key and the
 fix; the checks here each validate one kind of value.
@@ -27,6 +27,26 @@ def number(key: str, value: Any, *, minimum: float, integer: bool) -> Any:
     if isinstance(value, bool) or number < minimum:
         raise ConfigError(key, f"expected a value >= {minimum}, got {value!r}")
     return number
+
+
+def boolean(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ConfigError(key, f"expected a boolean, got {value!r}")
+
+
+def optional_str(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(key, f"expected a string, got {type(value).__name__}")
+    return value
 
 
 def percent(key: str, value: Any) -> float:

@@ -1,14 +1,19 @@
 """The storage layer's writes: the flush transaction, the additive upsert, retention.
 
-:func:`write_flush` is the whole transaction one flush commits: sync the
-route rows, add the counts, judge the counted routes (open, raise, refresh and
-resolve automatic incidents),
-and (when due) prune old buckets.
+:func:`write_flush` is the whole transaction one flush commits: record the
+process's heartbeat, claim the flush batches in the ledger (a batch applied
+before is skipped: exactly once), sync the route rows, add the counts, judge
+the counted routes (open, raise, refresh and resolve automatic incidents),
+mark the heartbeat coverage and (when due) prune old buckets, ledger rows and
+instances.
 
 Every flush adds its per-minute deltas to the minute bucket *and* to the hour
 and day buckets that contain it, in one transaction, with
 ``INSERT ... ON CONFLICT (route_id, bucket_start) DO UPDATE SET n = n + excluded.n``
-(SQLite and PostgreSQL). Hourly and daily rollups are therefore exact sums of
+(SQLite and PostgreSQL). Day buckets are calendar days of the page's zone
+(``SERVER_STATUS_TIMEZONE``): each minute is added to the day it falls on in
+that zone, so days of 23 or 25 hours and zones offset by half or quarter
+hours are exact. Hourly and daily rollups are therefore exact sums of
 their minutes at all times, without a separate rollup job, and any number of
 processes or hosts can flush into the same database concurrently without
 losing a count. Rows are written in a fixed order (table, route, bucket) so
@@ -21,31 +26,40 @@ daily rows (401): at most 4,003 bucket rows per route, however long it runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+import contextlib
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 
-from .aggregate import PendingBuffer
+from .aggregate import REQUESTS
 from .automatic_incidents import FlushedRoute, update_automatic_incidents
+from .batches import Batch, merged
 from .clock import bucket_start, minute_start
 from .config import Settings
+from .instances import Instance, mark_coverage, prune_instances, touch_instance
+from .ledger import claim, prune_ledger
 from .models import BUCKET_TABLES, COUNTER_COLUMNS, dialect_insert
-from .routes import RouteInfo, sync_routes
+from .routes import LiveRoute, RouteInfo, sync_routes
 
 #: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order,
 #: where minute is ``int(unix_time) // 60``.
 MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
 
 
-def add_counts(connection: sa.Connection, counts: MinuteCounts) -> None:
-    """Add minute deltas to the minute, hourly and daily buckets (one transaction)."""
+def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = UTC) -> None:
+    """Add minute deltas to the minute, hourly and daily buckets (one transaction).
+
+    Daily buckets are the calendar days of ``zone``.
+    """
     if not counts:
         return
     for granularity, table in BUCKET_TABLES.items():
         merged: dict[tuple[int, datetime], list[float]] = {}
         for (route_id, minute), counters in counts.items():
-            key = (route_id, bucket_start(minute_start(minute), granularity))
+            key = (route_id, bucket_start(minute_start(minute), granularity, zone))
             held = merged.get(key)
             if held is None:
                 merged[key] = list(counters)
@@ -82,7 +96,8 @@ def retention_cutoffs(now: datetime, settings: Settings) -> dict[str, datetime]:
     return {
         "minute": bucket_start(now, "minute") - timedelta(hours=settings.retention_minute_hours),
         "hour": bucket_start(now, "hour") - timedelta(days=settings.retention_hour_days),
-        "day": bucket_start(now, "day") - timedelta(days=settings.retention_day_days),
+        "day": bucket_start(now, "day", settings.timezone)
+        - timedelta(days=settings.retention_day_days),
     }
 
 
@@ -96,38 +111,144 @@ def apply_retention(connection: sa.Connection, now: datetime, settings: Settings
     return deleted
 
 
+#: Errors that mean "the database rejects these rows", not "the database is
+#: unreachable": after one, the flush is retried with every part isolated.
+REJECTED_ROWS = (sa.exc.DataError, sa.exc.IntegrityError)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """This process, and the minutes it has been running since its last heartbeat."""
+
+    instance: Instance
+    minutes: range
+
+
+@dataclass
+class FlushResult:
+    """What one committed flush did."""
+
+    #: Batches applied now (the others had been applied before).
+    applied: int = 0
+    #: Requests of parts the database rejected, dropped.
+    dropped: int = 0
+    #: The rejected parts ("route '/x'") and the database's reason.
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class _Parts:
+    """Runs parts of a flush each in its own savepoint when isolating."""
+
+    def __init__(self, connection: sa.Connection, result: FlushResult, *, isolate: bool) -> None:
+        self.connection = connection
+        self.result = result
+        self.isolate = isolate
+
+    @contextlib.contextmanager
+    def part(self, name: str, requests: int) -> Iterator[None]:
+        """A part that, when isolating, is rolled back alone if the database rejects it."""
+        if not self.isolate:
+            yield
+            return
+        try:
+            with self.connection.begin_nested():
+                yield
+        except REJECTED_ROWS as error:
+            self.result.failed[name] = str(error.orig).strip().splitlines()[0]
+            self.result.dropped += requests
+
+
 def write_flush(
     engine: sa.Engine,
-    pending: PendingBuffer,
+    batches: Sequence[Batch],
     routes: Mapping[str, RouteInfo],
     now: datetime,
     settings: Settings,
     *,
+    heartbeat: Heartbeat | None,
     prune: bool,
-) -> None:
-    """Write ``pending`` in one transaction at ``now``; raises when the database fails.
+) -> FlushResult:
+    """Apply ``batches`` (those not applied before) in one transaction at ``now``.
 
+    Raises when the database fails; nothing is written unless the whole
+    transaction commits, and batches already in the flush ledger are skipped,
+    so a failed flush can be retried as is, whatever its outcome was.
     ``routes`` are the app's recorded rules (rules counted but no longer in
     the app get a row named after the rule). Counts of tombstoned routes are
-    dropped. ``prune`` also applies retention. Nothing is written unless the
-    whole transaction commits, so a failed flush can be retried as is.
+    dropped. ``heartbeat`` records this process as alive; ``prune`` also
+    applies retention.
+
+    When the database rejects some rows (:data:`REJECTED_ROWS`), the flush is
+    retried once with every route's sync, every route's counts and the
+    incident update each in a savepoint: the rejected parts are left out and
+    listed in the result, everything else is stored.
     """
-    infos = dict(routes)
-    for rule, _minute in pending.buckets:
-        infos.setdefault(rule, RouteInfo("", rule, ""))
+    try:
+        with engine.begin() as connection:
+            return _write(connection, batches, routes, now, settings, heartbeat, prune, False)
+    except REJECTED_ROWS:
+        pass
     with engine.begin() as connection:
+        return _write(connection, batches, routes, now, settings, heartbeat, prune, True)
+
+
+def _write(
+    connection: sa.Connection,
+    batches: Sequence[Batch],
+    routes: Mapping[str, RouteInfo],
+    now: datetime,
+    settings: Settings,
+    heartbeat: Heartbeat | None,
+    prune: bool,
+    isolate: bool,
+) -> FlushResult:
+    result = FlushResult()
+    parts = _Parts(connection, result, isolate=isolate)
+    if heartbeat is not None:
+        # First, so on SQLite this INSERT opens the transaction before any SAVEPOINT.
+        touch_instance(connection, heartbeat.instance, now)
+    fresh = claim(connection, [batch.id for batch in batches], now)
+    result.applied = len(fresh)
+    buckets, errors = merged(batch for batch in batches if batch.id in fresh)
+    requests: Counter[str] = Counter()
+    for (rule, _minute), counters in buckets.items():
+        requests[rule] += int(counters[REQUESTS])
+    infos = dict(routes)
+    for rule in requests:
+        infos.setdefault(rule, RouteInfo("", rule, ""))
+    if isolate:
+        live: dict[str, LiveRoute] = {}
+        for rule in sorted(infos):
+            with parts.part(f"route {rule!r}", requests[rule]):
+                live.update(sync_routes(connection, {rule: infos[rule]}, now))
+    else:
         live = sync_routes(connection, infos, now)
-        counts: dict[tuple[int, int], list[float]] = {}
-        flushed: dict[int, FlushedRoute] = {}
-        for (rule, minute), counters in pending.buckets.items():
-            route = live.get(rule)
-            if route is None:
-                continue  # deleted by an admin: ignored until re-added
-            counts[(route.id, minute)] = counters
-            flushed[route.id] = FlushedRoute(
-                route.name, rule, infos[rule].endpoint, pending.errors.get(rule)
-            )
-        add_counts(connection, counts)
+    counts: dict[tuple[int, int], list[float]] = {}
+    flushed: dict[int, FlushedRoute] = {}
+    rules: dict[int, str] = {}
+    for (rule, minute), counters in buckets.items():
+        route = live.get(rule)
+        if route is None:
+            continue  # deleted by an admin (or rejected above): ignored
+        rules[route.id] = rule
+        counts[(route.id, minute)] = counters
+        flushed[route.id] = FlushedRoute(route.name, rule, infos[rule].endpoint, errors.get(rule))
+    if isolate:
+        for route_id, rule in sorted(rules.items()):
+            with parts.part(f"counts of route {rule!r}", requests[rule]):
+                add_counts(
+                    connection,
+                    {k: v for k, v in counts.items() if k[0] == route_id},
+                    settings.timezone,
+                )
+    else:
+        add_counts(connection, counts, settings.timezone)
+    with parts.part("automatic incidents", 0):
         update_automatic_incidents(connection, flushed, now, settings)
-        if prune:
-            apply_retention(connection, now, settings)
+    if heartbeat is not None:
+        mark_coverage(connection, heartbeat.minutes)
+    if prune:
+        apply_retention(connection, now, settings)
+        prune_ledger(connection, now)
+        prune_instances(connection, now, retention_cutoffs(now, settings)["day"])
+    return result

@@ -8,6 +8,7 @@ evaluator runs them; the details policy decides what is shown and
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -68,6 +69,7 @@ class HealthEndpoint:
         scheme: str,
         service_name: str,
         app_config: Mapping[str, Any],
+        log: logging.Logger,
     ) -> None:
         self.settings = settings
         self.app_config = app_config
@@ -76,7 +78,9 @@ class HealthEndpoint:
         self.chain_id = settings.service_id or uuid.uuid4().hex[:16]
         self.service_id = settings.service_id or service_name
         self.mapper = HttpStatusMapper(settings.http_mapping)
-        self.evaluator = Evaluator(settings.evaluation, StatusAggregator(settings.status_order))
+        self.evaluator = Evaluator(
+            settings.evaluation, StatusAggregator(settings.status_order), log
+        )
         self.authorizer = Authorizer(settings.auth_token, settings.authorize)
         self.client = HttpClient(settings.evaluation.max_workers)
         self.availability = availability

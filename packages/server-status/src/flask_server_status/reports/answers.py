@@ -8,8 +8,9 @@ documented JSON objects.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -17,6 +18,8 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from .. import models
 from ..clock import isoformat, utcnow
 from ..config import Settings
+from .coverage import covered_minutes, covered_minutes_by_day, instances_reporting, load_coverage
+from .days import WIDEST_OFFSET, DayIncidents, day_incidents
 from .judgement import (
     Objectives,
     RouteWindows,
@@ -59,6 +62,10 @@ class Report:
     recent_incidents: list[dict[str, Any]]
     active_maintenance: list[dict[str, Any]]
     upcoming_maintenance: list[dict[str, Any]]
+    #: Per route and day, the incidents of the history (empty without ``history``).
+    day_incidents: DayIncidents
+    #: Heartbeat coverage masks by hour, from the oldest history day on.
+    coverage: dict[datetime, int]
 
     @classmethod
     def load(
@@ -67,15 +74,19 @@ class Report:
         settings: Settings,
         now: datetime,
         *,
-        history_days: int = 1,
+        history_days: int | None = None,
         route_id: int | None = None,
         page: bool = False,
     ) -> Report:
-        """Read what an answer needs; ``page`` adds recent incidents and upcoming windows."""
-        window = Window(now)
+        """Read what an answer needs; ``page`` adds recent incidents and upcoming windows.
+
+        ``history_days`` (``None``: no history) adds each day's incidents.
+        """
+        window = Window(now, settings.timezone)
         routes = load_routes(conn, settings, route_id)
-        stats = load_stats(conn, (r["id"] for r in routes), window, history_days=history_days)
-        judgement_windows = load_windows(conn, (r["id"] for r in routes), now)
+        route_ids = [row["id"] for row in routes]
+        stats = load_stats(conn, route_ids, window, history_days=history_days or 1)
+        judgement_windows = load_windows(conn, route_ids, now)
         # Open and recent incidents (and active and upcoming windows) are
         # completed in one pass each, to keep the number of queries fixed.
         open_rows = open_incident_rows(conn)
@@ -90,6 +101,9 @@ class Report:
         active_rows = active_maintenance_rows(conn, now)
         upcoming_rows = upcoming_maintenance_rows(conn, now) if page else []
         windows = maintenance_dicts(conn, active_rows + upcoming_rows, now)
+        # The zone's first history day may start up to WIDEST_OFFSET before its label.
+        first_day = window.start_days(history_days or 1)
+        since = min(first_day - WIDEST_OFFSET, window.day_start_24h)
         return cls(
             conn=conn,
             settings=settings,
@@ -101,15 +115,32 @@ class Report:
             recent_incidents=incidents[len(open_rows) :],
             active_maintenance=windows[: len(active_rows)],
             upcoming_maintenance=windows[len(active_rows) :],
+            day_incidents=(
+                {} if history_days is None else day_incidents(conn, route_ids, window, history_days)
+            ),
+            coverage=load_coverage(conn, since),
         )
 
     def status_of(self, route_id: int) -> str:
+        windows = self.stats[route_id].windows
         return route_status(
             route_id,
-            has_data=self.stats[route_id].windows["90d"].requests > 0,
+            has_data=windows["90d"].requests > 0,
             open_incidents=self.open_incidents,
             active_maintenance=self.active_maintenance,
+            recent_traffic=windows["24h"].requests > 0,
+            recently_reporting=self.reported_in_24h,
         )
+
+    @functools.cached_property
+    def covered_by_day(self) -> dict[date, int]:
+        return covered_minutes_by_day(self.coverage, self.window.zone)
+
+    @functools.cached_property
+    def reported_in_24h(self) -> bool:
+        """Whether any instance reported during the 24h window."""
+        end = self.window.minute + timedelta(minutes=1)
+        return covered_minutes(self.coverage, self.window.day_start_24h, end) > 0
 
     def overall(self) -> dict[str, str]:
         """The overall status object of the loaded routes."""
@@ -153,7 +184,13 @@ class Report:
             "slo": self.slo(row),
         }
         if history_days is not None:
-            result["history"] = history(stats, self.window, history_days)
+            result["history"] = history(
+                stats,
+                self.window,
+                history_days,
+                self.covered_by_day,
+                self.day_incidents.get(row["id"], {}),
+            )
         return result
 
 
@@ -176,6 +213,8 @@ def summary(
                 "badge_url": "badge.svg",
             },
             "generated_at": isoformat(moment),
+            "timezone": settings.timezone_name,
+            "instances": {"reporting": instances_reporting(conn, moment, settings)},
             "status": report.overall(),
             "routes": [report.route(row, history_days=days) for row in report.routes],
             "incidents": {
@@ -218,7 +257,7 @@ def route_detail(
 ) -> dict[str, Any] | None:
     """One route (with ``days`` of history unless ``None``), or ``None`` if not shown."""
     with engine.connect() as conn:
-        report = Report.load(conn, settings, _now(now), history_days=days or 1, route_id=route_id)
+        report = Report.load(conn, settings, _now(now), history_days=days, route_id=route_id)
         if not report.routes:
             return None
         return report.route(report.routes[0], history_days=days)

@@ -1,13 +1,14 @@
 """Traffic statistics: time windows, summed counters, uptime and latency percentiles.
 
-Windows (all UTC, ``now`` truncated to the minute):
+Windows (``now`` truncated to the minute; days are calendar days of the
+page's zone, ``SERVER_STATUS_TIMEZONE``, as the daily buckets are keyed):
 
 - ``24h``: exactly the last 24 hours to the minute: minute buckets for the
   partial first hour, hourly buckets for the rest. Latency percentiles and
   ``requests_24h`` use this window too.
-- ``7d``: the current hour and the 167 before it (hourly buckets).
-- ``30d`` and ``90d``: today and the 29 or 89 UTC days before it (daily buckets).
-- Daily history: one entry per UTC day, ``days`` entries ending today.
+- ``7d``: the current UTC hour and the 167 before it (hourly buckets).
+- ``30d`` and ``90d``: today and the 29 or 89 days before it (daily buckets).
+- Daily history: one entry per day, ``days`` entries ending today.
 
 Uptime is ``(requests - failures) / requests * 100``; client errors are answered
 requests, not failures. A window without requests has ``None`` uptime.
@@ -17,22 +18,24 @@ the rank (see :func:`percentile`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import models
-from ..clock import bucket_start
+from ..clock import bucket_start, day_bounds, isodate
+from .status_rules import day_state
 
 WINDOWS: tuple[str, ...] = ("24h", "7d", "30d", "90d")
 #: The longest daily history an answer carries (``days`` query parameter).
 MAX_HISTORY_DAYS = 90
 
 _HISTOGRAM = models.HISTOGRAM_COLUMNS
+MINUTE = timedelta(minutes=1)
 
 
 def percentile(histogram: Sequence[int], fraction: float) -> float | None:
@@ -111,9 +114,10 @@ class RouteStats:
 
 @dataclass(frozen=True)
 class Window:
-    """The bucket boundaries of every window for one ``now``."""
+    """The bucket boundaries of every window for one ``now``, days in ``zone``."""
 
     now: datetime
+    zone: tzinfo = UTC
 
     @property
     def minute(self) -> datetime:
@@ -125,7 +129,8 @@ class Window:
 
     @property
     def today(self) -> datetime:
-        return bucket_start(self.now, "day")
+        """Today's day bucket (the zone's date at midnight, see ``clock.day_label``)."""
+        return bucket_start(self.now, "day", self.zone)
 
     @property
     def day_start_24h(self) -> datetime:
@@ -144,6 +149,7 @@ class Window:
         return self.hour - timedelta(hours=7 * 24 - 1)
 
     def start_days(self, days: int) -> datetime:
+        """The day bucket ``days - 1`` days before today."""
         return self.today - timedelta(days=days - 1)
 
 
@@ -206,21 +212,41 @@ def load_stats(
     return stats
 
 
-def history(stats: RouteStats, window: Window, days: int) -> list[dict[str, Any]]:
-    """``days`` daily entries ending today, oldest first, empty days included."""
+def history(
+    stats: RouteStats,
+    window: Window,
+    days: int,
+    covered: Mapping[date, int],
+    incidents: Mapping[date, list[dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """``days`` daily entries of the page's zone ending today, oldest first, empty days included.
+
+    ``covered`` is the heartbeat coverage (minutes with an instance reporting)
+    per day of the zone: each entry's ``state`` tells a day without requests
+    that was covered (``no_traffic``) from one that was not (``no_data``), and
+    ``coverage`` is the share of the day's minutes so far that were covered.
+    With ``incidents`` (the route's incidents per day), every entry lists its
+    day's incidents, an empty list on days without.
+    """
     entries = []
     first = window.start_days(days).date()
     for offset in range(days):
         day = first + timedelta(days=offset)
         counts = stats.days.get(day, Counts())
-        entries.append(
-            {
-                "date": day.isoformat(),
-                "requests": counts.requests,
-                "failures": counts.failures,
-                "client_errors": counts.client_errors,
-                "uptime": counts.uptime,
-                "latency_p95_ms": round_ms(percentile(counts.histogram, 0.95)),
-            }
-        )
+        minutes = covered.get(day, 0)
+        start, end = day_bounds(day, window.zone)
+        elapsed = max(1, (min(end, window.minute + MINUTE) - start) // MINUTE)
+        entry: dict[str, Any] = {
+            "date": isodate(day),
+            "requests": counts.requests,
+            "failures": counts.failures,
+            "client_errors": counts.client_errors,
+            "uptime": counts.uptime,
+            "latency_p95_ms": round_ms(percentile(counts.histogram, 0.95)),
+            "state": day_state(counts.requests, minutes, (incidents or {}).get(day, [])),
+            "coverage": min(100.0, round(minutes * 100 / elapsed, 2)),
+        }
+        if incidents is not None:
+            entry["incidents"] = incidents.get(day, [])
+        entries.append(entry)
     return entries

@@ -94,9 +94,14 @@ class Objectives:
 
 
 def objectives_for(settings: Settings, rule: str, endpoint: str) -> Objectives:
-    """A route's objectives from the settings (see :meth:`Settings.objective_for`)."""
+    """A route's objectives: the availability objective is an override for its URL
+    rule, else one for its endpoint, else ``SERVER_STATUS_SLO``."""
+    overrides = dict(settings.slo_overrides)
+    availability = next(
+        (overrides[key] for key in (rule, endpoint) if key in overrides), settings.slo_objective
+    )
     return Objectives(
-        availability=settings.objective_for(rule, endpoint),
+        availability=availability,
         min_requests=settings.slo_min_requests,
         latency_ms=settings.latency_objective_ms,
         latency_percentile=settings.latency_objective_percentile,
