@@ -11,11 +11,12 @@ Conventions every reader and writer relies on:
   hour, daily on midnight UTC.
 - Bucket tables share one shape (:func:`bucket_columns`): ``requests`` is the
   total; ``successes + failures + client_errors == requests``;
-  ``latency_sum_ms`` (a float) is the sum of request latencies in milliseconds; the
-  histogram columns named in :data:`HISTOGRAM_COLUMNS` count requests whose
-  latency is ``<=`` the matching bound in :data:`LATENCY_BUCKETS_MS` (and above
-  the previous bound), the last column (``latency_overflow``) counts requests
-  slower than the largest bound. The histogram columns sum to ``requests``.
+  ``latency_sum_ms`` (a float) is the sum of request latencies in milliseconds.
+- Each bucket table has a latency table beside it (:data:`LATENCY_TABLES`):
+  one row per non-empty histogram bucket, ``(route_id, bucket_start,
+  bucket_index) -> requests``, the number of requests whose latency fell into
+  geometric bucket ``bucket_index`` (see :mod:`.latency`). A bucket's latency
+  rows sum to its ``requests``; empty histogram buckets have no row.
 - Hourly and daily buckets are exact sums of the minute buckets they cover:
   every flush adds the same deltas to all three tables. Minute buckets are kept
   for a shorter time than hours, hours shorter than days (see ``store``).
@@ -28,16 +29,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-#: Upper bounds (inclusive, milliseconds) of the latency histogram buckets.
-#: One integer column per bound (``latency_le_<bound>``) plus ``latency_overflow``.
-LATENCY_BUCKETS_MS: tuple[int, ...] = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-
-#: Histogram column names, in bound order; the last is the overflow bucket.
-HISTOGRAM_COLUMNS: tuple[str, ...] = (
-    *(f"latency_le_{bound}" for bound in LATENCY_BUCKETS_MS),
-    "latency_overflow",
-)
-
 #: Counter columns of every bucket table, in the order the capture aggregate keeps them.
 COUNTER_COLUMNS: tuple[str, ...] = (
     "requests",
@@ -45,7 +36,6 @@ COUNTER_COLUMNS: tuple[str, ...] = (
     "failures",
     "client_errors",
     "latency_sum_ms",
-    *HISTOGRAM_COLUMNS,
 )
 
 TABLE_PREFIX = "server_status_"
@@ -119,6 +109,31 @@ BUCKET_TABLES: dict[str, sa.Table] = {
     "minute": minute_buckets,
     "hour": hourly_buckets,
     "day": daily_buckets,
+}
+
+
+def _latency_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            "route_id",
+            sa.Integer,
+            sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("bucket_start", sa.DateTime, primary_key=True),
+        # autoincrement=False: part of a composite key, never generated.
+        sa.Column("bucket_index", sa.SmallInteger, primary_key=True, autoincrement=False),
+        sa.Column("requests", sa.BigInteger, nullable=False),
+    )
+
+
+#: The latency histogram tables by granularity, beside :data:`BUCKET_TABLES`.
+LATENCY_TABLES: dict[str, sa.Table] = {
+    "minute": _latency_table("server_status_minute_latency"),
+    "hour": _latency_table("server_status_hourly_latency"),
+    "day": _latency_table("server_status_daily_latency"),
 }
 
 
