@@ -6,7 +6,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, routes
+from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, routes
 
 OUTCOMES = ("requests", "successes", "failures", "client_errors")
 
@@ -23,6 +23,21 @@ def stored_totals(engine: sa.Engine, granularity: str = "minute") -> dict[str, C
             )
             for row in connection.execute(query)
         }
+
+
+def stored_histograms(engine: sa.Engine, granularity: str = "minute") -> dict[str, dict[int, int]]:
+    """``{rule: {bucket index: requests}}`` of the latency rows, summed over all buckets."""
+    table = LATENCY_TABLES[granularity]
+    query = (
+        sa.select(routes.c.rule, table.c.bucket_index, sa.func.sum(table.c.requests))
+        .join(routes, routes.c.id == table.c.route_id)
+        .group_by(routes.c.rule, table.c.bucket_index)
+    )
+    histograms: dict[str, dict[int, int]] = {}
+    with engine.connect() as connection:
+        for rule, index, requests in connection.execute(query):
+            histograms.setdefault(rule, {})[index] = int(requests)
+    return histograms
 
 
 def outcome_totals(engine: sa.Engine, granularity: str = "minute") -> dict[str, dict[str, int]]:

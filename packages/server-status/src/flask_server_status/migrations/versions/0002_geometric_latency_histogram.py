@@ -37,7 +37,10 @@ depends_on = None
 OLD_BOUNDS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 OLD_COLUMNS = (*(f"latency_le_{bound}" for bound in OLD_BOUNDS_MS), "latency_overflow")
 OLD_REPRESENTATIVES_MS = (
-    *((lower + upper) / 2 for lower, upper in zip((0, *OLD_BOUNDS_MS), OLD_BOUNDS_MS)),
+    *(
+        (lower + upper) / 2
+        for lower, upper in zip((0, *OLD_BOUNDS_MS[:-1]), OLD_BOUNDS_MS, strict=True)
+    ),
     OLD_BOUNDS_MS[-1] * 1.5,
 )
 GAMMA = 1.04 / 0.96
@@ -57,6 +60,21 @@ def bucket_index(latency_ms: float) -> int:
 
 def representative(index: int) -> float:
     return 2 * GAMMA**index / (GAMMA + 1)
+
+
+def _tables(buckets: str, latency: str) -> tuple[sa.TableClause, sa.TableClause]:
+    """Lightweight handles of a bucket table (old columns included) and its latency table."""
+    old = sa.table(
+        buckets, sa.column("route_id"), sa.column("bucket_start"), *map(sa.column, OLD_COLUMNS)
+    )
+    new = sa.table(
+        latency,
+        sa.column("route_id"),
+        sa.column("bucket_start"),
+        sa.column("bucket_index"),
+        sa.column("requests"),
+    )
+    return old, new
 
 
 def _create_latency_table(name: str) -> None:
@@ -81,11 +99,18 @@ def _create_latency_table(name: str) -> None:
 def upgrade() -> None:
     for buckets, latency in TABLES:
         _create_latency_table(latency)
+        old, new = _tables(buckets, latency)
         for column, value in zip(OLD_COLUMNS, OLD_REPRESENTATIVES_MS, strict=True):
+            counts = sa.select(
+                old.c.route_id,
+                old.c.bucket_start,
+                sa.literal(bucket_index(value), sa.SmallInteger()),
+                old.c[column],
+            ).where(old.c[column] > 0)
             op.execute(
-                f"INSERT INTO {latency} (route_id, bucket_start, bucket_index, requests) "
-                f"SELECT route_id, bucket_start, {bucket_index(value)}, {column} "
-                f"FROM {buckets} WHERE {column} > 0"
+                new.insert().from_select(
+                    ["route_id", "bucket_start", "bucket_index", "requests"], counts
+                )
             )
         with op.batch_alter_table(buckets) as batch:
             for column in OLD_COLUMNS:
@@ -105,11 +130,17 @@ def downgrade() -> None:
                 batch.add_column(
                     sa.Column(column, sa.BigInteger(), server_default="0", nullable=False)
                 )
+        old, new = _tables(buckets, latency)
+        values = {}
         for slot, indexes in sorted(ranges.items()):
-            op.execute(
-                f"UPDATE {buckets} SET {OLD_COLUMNS[slot]} = ("
-                f"SELECT COALESCE(SUM(l.requests), 0) FROM {latency} l "
-                f"WHERE l.route_id = {buckets}.route_id AND l.bucket_start = {buckets}.bucket_start"
-                f" AND l.bucket_index BETWEEN {min(indexes)} AND {max(indexes)})"
+            values[OLD_COLUMNS[slot]] = (
+                sa.select(sa.func.coalesce(sa.func.sum(new.c.requests), 0))
+                .where(
+                    new.c.route_id == old.c.route_id,
+                    new.c.bucket_start == old.c.bucket_start,
+                    new.c.bucket_index.between(min(indexes), max(indexes)),
+                )
+                .scalar_subquery()
             )
+        op.execute(old.update().values(values))
         op.drop_table(latency)
