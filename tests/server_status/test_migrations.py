@@ -181,6 +181,7 @@ def test_upgrade_from_0001_carries_old_histograms_forward_and_downgrade_restores
 
     from flask_server_status import latency, reports
     from flask_server_status.config import read_settings
+    from flask_server_status.reports.statistics import round_ms
 
     now = datetime(2026, 11, 21, 15, 30)
     starts = {
@@ -230,9 +231,9 @@ def test_upgrade_from_0001_carries_old_histograms_forward_and_downgrade_restores
     settings = read_settings({}, import_name="test")
     [route] = reports.route_list(engine, settings, now=now)["routes"]
     assert route["latency_ms"] == {
-        "p50": round(latency.representative(latency.index_of(75.0)), 2),
-        "p95": round(latency.representative(latency.index_of(375.0)), 2),
-        "p99": round(latency.representative(latency.index_of(15_000.0)), 2),
+        "p50": round_ms(latency.representative(latency.index_of(75.0))),
+        "p95": round_ms(latency.representative(latency.index_of(375.0))),
+        "p99": round_ms(latency.representative(latency.index_of(15_000.0))),
     }
     assert route["latency_ms"]["p50"] == pytest.approx(75.0, rel=latency.RELATIVE_ACCURACY)
 

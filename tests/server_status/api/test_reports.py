@@ -21,6 +21,7 @@ from flask import Flask
 from flask_server_status import clock, get_state, latency, reports
 from flask_server_status.aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate
 from flask_server_status.clock import minute_of
+from flask_server_status.reports.statistics import round_ms
 from flask_server_status.routes import RouteInfo, sync_routes
 from flask_server_status.store import add_counts, apply_retention
 from tests.server_status.api.contract import ContractClient
@@ -134,7 +135,7 @@ def assert_route_matches(route: dict, requests: Sequence[Request], now: datetime
     latencies = [r.latency_ms for r in last_day]
     for name, percent in latency.PERCENTILES.items():
         expected = expected_percentile(latencies, percent)
-        assert route["latency_ms"][name] == pytest.approx(expected, abs=0.01), name
+        assert route["latency_ms"][name] == round_ms(expected), name
         exact = nearest_rank(latencies, percent)
         assert route["latency_ms"][name] == pytest.approx(exact, rel=latency.RELATIVE_ACCURACY)
 
@@ -152,8 +153,8 @@ def assert_history_matches(history: list[dict], requests: Sequence[Request], now
         if day:
             assert entry["uptime"] == pytest.approx(expected_uptime(day), abs=1e-4)
             for key, percent in (("latency_p95_ms", 95), ("latency_p99_ms", 99)):
-                assert entry[key] == pytest.approx(
-                    expected_percentile([r.latency_ms for r in day], percent), abs=0.01
+                assert entry[key] == round_ms(
+                    expected_percentile([r.latency_ms for r in day], percent)
                 )
         else:
             assert entry["uptime"] is None

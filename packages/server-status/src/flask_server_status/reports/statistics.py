@@ -46,7 +46,8 @@ def uptime_percent(requests: int, failures: int) -> float | None:
 
 
 def round_ms(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+    """Milliseconds to 4 significant digits (0.2012, 34.42, 6018.0): far below the 4 % error."""
+    return None if value is None else float(f"{value:.4g}")
 
 
 @dataclass
