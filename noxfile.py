@@ -134,7 +134,7 @@ def browser(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run every script in benchmarks/ and print the ratio lines they measure."""
     build_frontend(session, run_tests=False)
-    install_group(session, "test", "browser")
+    install_group(session, "test", "browser", "bench")
     session.install(*EDITABLE_PACKAGES)
     ratios: list[str] = []
     for script in sorted((ROOT / "benchmarks").glob("*.py")):

@@ -170,6 +170,33 @@ def test_gunicorn_sigterm_drains_with_readiness_503_while_requests_finish(
     assert server.wait(timeout=15) == 0
 
 
+@pytest.mark.gunicorn
+@pytest.mark.parametrize("hook", [False, True], ids=["no_hook", "post_worker_init"])
+def test_handle_sigterm_under_preload_warns_unless_the_worker_installs_the_drain(
+    gunicorn: GunicornRunner, tmp_path: Path, hook: bool
+) -> None:
+    (tmp_path / "drain_app.py").write_text(
+        textwrap.dedent(APP_MODULE.replace("{handle_sigterm}", "True"))
+    )
+    extra_args = ["--preload", "--capture-output"]
+    if hook:
+        (tmp_path / "gunicorn_conf.py").write_text(PRELOAD_CONFIG)
+        extra_args += ["--config", str(tmp_path / "gunicorn_conf.py")]
+    server = gunicorn.start(
+        "drain_app:app", workers=2, pythonpath=[tmp_path], extra_args=extra_args
+    )
+    for _ in range(6):  # reaches both workers' first requests
+        assert requests.get(server.base_url + "/", timeout=5).text == "ok"
+    assert server.stop(signal.SIGINT) == 0
+    warnings = [line for line in server.read_error_log().splitlines() if "handle_sigterm" in line]
+    if hook:
+        assert warnings == []
+    else:
+        assert warnings, server.read_error_log()
+        assert all("post_worker_init" in line and "--preload" in line for line in warnings)
+        assert len(warnings) <= 2  # once per worker at most
+
+
 @pytest.mark.usefixtures("restore_sigterm")
 def test_drain_on_sigterm_installs_the_handler_for_an_app() -> None:
     passed_on = threading.Event()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import requests
-from flask import Flask
+from flask import Config, Flask
 
 from flask_management_endpoints import ConfigurationError, ManagementEndpoints, z_blueprint
 from tests.management_endpoints.apps import CallCounter, make_app
@@ -46,9 +46,8 @@ def test_blueprint_registered_directly_serves_every_endpoint(prefix: str | None)
 def test_configuration_set_after_registering_the_blueprint_applies() -> None:
     app = seed_app()
     app.register_blueprint(z_blueprint)
-    client = app.test_client()
-    assert client.get("/z/health").get_json()["status"] == "UP"
     app.config.update(Z_ENDPOINTS={"check_functions": {"readiness": {"db": lambda: False}}})
+    client = app.test_client()
     assert client.get("/z/health/readiness").status_code == 503
     assert client.get("/z/health").get_json()["components"]["db"] == {"status": "DOWN"}
 
@@ -178,12 +177,21 @@ def test_configuration_mistake_with_the_blueprint_alone_is_a_json_500_naming_the
     assert app.test_client().get("/").status_code == 200
 
 
-def test_configuration_replaced_after_init_app_applies() -> None:
+def test_configuration_replaced_after_init_app_applies_until_the_first_request() -> None:
     app = make_app()
+    app.config["Z_ENDPOINTS"] = {"check_functions": {"readiness": {"db": lambda: False}}}
+    client = app.test_client()
+    assert client.get("/z/health/readiness").status_code == 503
+
+
+def test_configuration_is_not_read_again_after_the_first_request() -> None:
+    app = make_app()
+    config_class = type(app.config)
     client = app.test_client()
     assert client.get("/z/health/readiness").status_code == 200
     app.config["Z_ENDPOINTS"] = {"check_functions": {"readiness": {"db": lambda: False}}}
-    assert client.get("/z/health/readiness").status_code == 503
+    assert client.get("/z/health/readiness").status_code == 200
+    assert type(app.config) is config_class is Config  # the host's object, untouched
 
 
 def test_failing_version_function_is_a_plain_text_500() -> None:

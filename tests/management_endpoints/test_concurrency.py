@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -274,7 +276,9 @@ def test_workers_forked_after_an_evaluation_start_their_own_pool(
     assert remote.request_count >= 5  # one from the master, one per request in the workers
 
 
-def test_status_changes_are_logged_once_per_change(caplog: pytest.LogCaptureFixture) -> None:
+def test_status_changes_are_logged_once_per_change_through_the_app_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     check = CallCounter(True)
     app = make_app(
         {
@@ -285,18 +289,54 @@ def test_status_changes_are_logged_once_per_change(caplog: pytest.LogCaptureFixt
         },
     )
     client = app.test_client()
-    caplog.set_level(logging.INFO, logger="flask_management_endpoints")
+    caplog.set_level(logging.INFO, logger=app.logger.name)
     client.get("/z/health")
     check.result = RuntimeError("pool exhausted")
     client.get("/z/health")
     client.get("/z/health")
     check.result = True
     client.get("/z/health")
-    messages = [r.getMessage() for r in caplog.records if r.name.startswith("flask_management")]
+    messages = [r.getMessage() for r in caplog.records if r.name == app.logger.name]
     assert messages == [
         "health check 'db' is DOWN (was UP): RuntimeError: pool exhausted",
         "health check 'db' is UP (was DOWN)",
     ]
+    assert not [r for r in caplog.records if r.name.startswith("flask_management")]
+
+
+STATUS_CHANGE_APP = """
+from flask import Flask
+from flask_management_endpoints import ManagementEndpoints
+
+def db():
+    raise RuntimeError("pool exhausted")
+
+app = Flask("orders")
+app.config["Z_ENDPOINTS"] = {
+    "indicators": {"diskSpace": False, "memory": False},
+    "check_functions": {"health": {"db": db}},
+}
+ManagementEndpoints(app)
+for _ in range(3):
+    app.test_client().get("/z/health")
+"""
+
+
+def test_a_status_change_is_one_line_in_the_app_logs_default_format() -> None:
+    # A process of its own: under pytest the root logger has a handler, so
+    # Flask would not give the app logger its default handler.
+    done = subprocess.run(
+        [sys.executable, "-c", STATUS_CHANGE_APP], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "health check" in line]
+    assert len(lines) == 1, done.stderr
+    # Flask's default handler: "[time] LEVEL in module: message".
+    assert lines[0].startswith("[")
+    assert lines[0].endswith(
+        "] WARNING in evaluation: health check 'db' is DOWN: RuntimeError: pool exhausted"
+    )
+    assert "Traceback" not in done.stderr
 
 
 def test_probe_groups_answer_within_the_probe_deadline() -> None:

@@ -214,6 +214,20 @@ def test_git_packed_refs_and_detached_head(tmp_path: Path) -> None:
     assert detached["commit"]["full"] == full
 
 
+def test_a_commit_from_the_environment_never_takes_the_disk_commits_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "commit", "-q", "--allow-empty", "-m", "on disk")
+    on_disk = info_of(make_app(tmp_path))["git"]["commit"]
+    assert "time" in on_disk
+    monkeypatch.setenv("GIT_COMMIT", "0123456789abcdef0123456789abcdef01234567")
+    from_env = info_of(make_app(tmp_path))["git"]["commit"]
+    assert from_env == {"id": "0123456", "full": "0123456789abcdef0123456789abcdef01234567"}
+    monkeypatch.setenv("GIT_COMMIT", on_disk["full"])
+    assert info_of(make_app(tmp_path))["git"]["commit"] == on_disk
+
+
 def test_git_from_environment_and_static_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,7 +47,7 @@ def test_a_dependency_url_with_credentials_is_masked_in_details_and_errors(
         }
     )
     client = app.test_client()
-    caplog.set_level(logging.INFO, logger="flask_management_endpoints")
+    caplog.set_level(logging.INFO)
     body = client.get("/z/health", headers={"Accept": "application/json"}).get_data(as_text=True)
     assert SECRET not in body
     assert body.count("user:******@") == 2  # both URLs are shown, masked

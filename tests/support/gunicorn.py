@@ -26,7 +26,7 @@ def _no_control_socket() -> list[str]:
     return ["--no-control-socket"] if "control_socket_disable" in known else []
 
 
-STOP_TIMEOUT_SECONDS = 20.0
+STOP_TIMEOUT_SECONDS = 40.0  # past the graceful timeout below
 
 
 class GunicornProcess:
@@ -59,7 +59,10 @@ class GunicornProcess:
             "--threads", str(threads),
             "--access-logfile", str(self.access_log),
             "--error-logfile", str(self.error_log),
-            "--graceful-timeout", "10",
+            # gunicorn's defaults: on a loaded machine the exit flush of four
+            # workers may need more than a few seconds, and a worker killed at the
+            # graceful timeout loses its buffer (the documented limit).
+            "--graceful-timeout", "30",
             "--pythonpath", ",".join(paths),
             *_no_control_socket(),
             *(extra_args or []),

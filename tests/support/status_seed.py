@@ -7,7 +7,9 @@ route and day, hourly rows for the last 30 days and minute rows for the last
 a few percent client errors, rare failures, short failure spikes with their
 resolved automatic incidents, one open manual incident and maintenance
 windows. Hourly rows are exact sums of their minutes and daily rows of their
-hours, like the real write path guarantees.
+hours, like the real write path guarantees; daily rows are days of the app's
+``SERVER_STATUS_TIMEZONE`` (in a zone offset by a half or quarter hour, an hour
+that straddles midnight counts on the day it starts).
 
 It is deterministic for a given ``now`` and ``seed``. It is NOT idempotent:
 it adds new routes (rules under ``rule_prefix``, default ``/seeded``) every
@@ -34,6 +36,7 @@ from flask import Flask
 
 from flask_server_status import latency as latency_histogram
 from flask_server_status import models
+from flask_server_status.clock import bucket_start
 from flask_server_status.maintenance import create_maintenance
 from flask_server_status.state import get_state
 
@@ -289,8 +292,9 @@ def seed_history(
             for minute, counters in _buckets(profile, hourly_end, end, timedelta(minutes=1), rng):
                 minutes[(route_id, minute)] = counters
                 _add(hours, (route_id, minute.replace(minute=0)), counters)
+        zone = get_state(app).settings.timezone
         for (route_id, hour), counters in hours.items():
-            _add(daily, (route_id, hour.replace(hour=0)), counters)
+            _add(daily, (route_id, bucket_start(hour, "day", zone)), counters)
 
         recent_hours = {key: value for key, value in hours.items() if key[1] >= hourly_from}
         for granularity, counts in (("minute", minutes), ("hour", recent_hours), ("day", daily)):

@@ -65,7 +65,7 @@ def test_missing_bundle_is_503_naming_the_fix(
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "nox -s frontend" in response.get_data(as_text=True)
+    assert "npm ci && npm run build" in response.get_data(as_text=True)
     assert api.get("/status/api/status").status_code == 200  # the API works without it
 
 

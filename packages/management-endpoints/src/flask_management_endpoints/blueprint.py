@@ -9,23 +9,49 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, request, url_for
+from flask import Blueprint, Flask, Request, Response, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from flask_management_endpoints import loggers
+from flask_management_endpoints.env import app_environment
 from flask_management_endpoints.errors import ConfigError
+from flask_management_endpoints.health.groups import PROBE_GROUPS
 from flask_management_endpoints.info import collect_info
+from flask_management_endpoints.info.host import without_host_details
+from flask_management_endpoints.mappings import app_mappings
 from flask_management_endpoints.responses import (
     NO_STORE,
+    actuator_media_type,
     json_error,
     json_response,
     method_not_allowed,
     not_found,
+    unauthorized,
 )
-from flask_management_endpoints.state import DEFAULT_PREFIX, get_state
+from flask_management_endpoints.state import (
+    DEFAULT_PREFIX,
+    SIGTERM_CHECKS,
+    check_sigterm_after_fork,
+    get_state,
+)
+from flask_management_endpoints.threaddump import thread_dump, thread_dump_text
 from flask_management_endpoints.version import read_version
 
 z_blueprint = Blueprint("management_endpoints", __name__, url_prefix=DEFAULT_PREFIX)
+#: The endpoint id (for ``exposure`` and ``access``) of each view; the index is always on.
+VIEW_IDS = {
+    "health": "health",
+    "info": "info",
+    "version": "version",
+    "loggers_list": "loggers",
+    "logger": "loggers",
+    "mappings": "mappings",
+    "env": "env",
+    "threaddump": "threaddump",
+}
+#: The path of each endpoint id below the prefix, for the index.
+PATHS = {endpoint_id: "/" + endpoint_id for endpoint_id in dict.fromkeys(VIEW_IDS.values())}
 
 
 @z_blueprint.record
@@ -54,33 +80,91 @@ def _json_routing_errors() -> Response | None:
     ones holding a newline) and leaves every other path to the app's own
     error handlers.
     """
+    if SIGTERM_CHECKS:  # the first request in a forked worker; empty (falsy) ever after
+        check_sigterm_after_fork()
     error = request.routing_exception
     if not isinstance(error, NotFound | MethodNotAllowed):
         return None
     path, prefix = request.path, get_state().mount_prefix
     if prefix and path != prefix and not path.startswith(prefix + "/"):
         return None
-    if isinstance(error, MethodNotAllowed):
+    if isinstance(error, MethodNotAllowed) and _exposed(_get_endpoint_id()):
         return method_not_allowed(request.method, sorted(error.valid_methods or ()), path)
     return not_found(f"no management endpoint at {path!r}", path)
 
 
+def _get_endpoint_id() -> str | None:
+    """The endpoint id a GET of this path would reach (a POST to ``/health``, say)."""
+    adapter = current_app.create_url_adapter(request)
+    try:
+        endpoint, _ = adapter.match(method="GET") if adapter else ("", None)
+    except HTTPException:
+        return None
+    return VIEW_IDS.get(str(endpoint).rpartition(".")[2])
+
+
+def _exposed(endpoint_id: str | None) -> bool:
+    if endpoint_id is None:
+        return True
+    try:
+        return get_state().settings.exposure.exposed(endpoint_id)
+    except ConfigError:  # answered by the endpoint itself; a 405 meanwhile
+        return True
+
+
+@z_blueprint.before_app_request
+def _shared_logger_levels() -> None:
+    # Levels set through another worker apply here too (checked at most once a second).
+    sync = get_state().logger_sync
+    if sync is not None:
+        sync.poll()
+
+
+@z_blueprint.before_request
+def _exposure_and_access() -> Response | None:
+    """Unexposed endpoints answer 404 to every method; the others check access.
+
+    OPTIONS is answered for every exposed endpoint without credentials, as
+    CORS preflights and discovery clients send none.
+    """
+    # One lookup of the request object: this runs before every probe.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    endpoint_id = VIEW_IDS.get((current.endpoint or "").rpartition(".")[2])
+    if endpoint_id is None:
+        return None
+    health = get_state(current_app._get_current_object()).endpoint()  # type: ignore[attr-defined]
+    exposure = health.settings.exposure
+    if not exposure.exposed(endpoint_id):
+        return not_found(f"no management endpoint at {current.path!r}", current.path)
+    if current.method == "OPTIONS" or (endpoint_id == "health" and _is_probe(current)):
+        return None  # probes carry no credentials; their status is never hidden
+    if exposure.allows(endpoint_id, lambda: health.authorizer(current)):
+        return None
+    return unauthorized(current.path)
+
+
+def _is_probe(current: Request) -> bool:
+    return (current.view_args or {}).get("path") in PROBE_GROUPS
+
+
 @z_blueprint.get("", strict_slashes=False)
 def discovery() -> Response:
-    """``_links`` to every endpoint, Actuator style."""
+    """``_links`` to every exposed endpoint, Actuator style."""
+    exposure = get_state().settings.exposure
 
-    def link(endpoint: str, suffix: str = "", **values: str) -> dict[str, Any]:
-        href = url_for(endpoint, _external=True, **values) + suffix
-        return {"href": href, "templated": bool(suffix)}
+    def link(path: str) -> dict[str, Any]:
+        href = url_for(".discovery", _external=True).rstrip("/") + path
+        return {"href": href, "templated": "{" in path}
 
-    links = {
-        "self": link(".discovery"),
-        "health": link(".health", path=""),
-        "health-path": link(".health", "/{*path}", path=""),
-        "info": link(".info"),
-        "version": link(".version"),
-    }
-    return json_response({"_links": links}, 200)
+    links = {"self": link("")}
+    for endpoint_id, path in PATHS.items():
+        if exposure.exposed(endpoint_id):
+            links[endpoint_id] = link(path)
+            if endpoint_id in ("health", "loggers"):
+                links[f"{endpoint_id}-path"] = link(
+                    path + ("/{*path}" if endpoint_id == "health" else "/{name}")
+                )
+    return json_response({"_links": links}, 200, actuator_media_type(request))
 
 
 @z_blueprint.get("/health", defaults={"path": ""}, strict_slashes=False)
@@ -99,7 +183,12 @@ def health(path: str) -> Response:
 @z_blueprint.get("/info")
 def info() -> Response:
     state = get_state()
-    return json_response(collect_info(state.app, state.settings.info), 200)
+    health = state.endpoint()
+    options = health.settings.info
+    document = collect_info(state.app, options)
+    if not options.host_details.allows(lambda: health.authorizer(request)):
+        document = without_host_details(document)
+    return json_response(document, 200, actuator_media_type(request))
 
 
 @z_blueprint.get("/version")
@@ -111,3 +200,60 @@ def version() -> Response:
     except Exception as error:  # a broken version_function is the app's bug, not a crash
         text, status = f"version unavailable: {type(error).__name__}: {error}", 500
     return Response(text, status, headers=NO_STORE, content_type="text/plain; charset=utf-8")
+
+
+@z_blueprint.get("/loggers")
+def loggers_list() -> Response:
+    _refresh_levels()
+    return json_response(loggers.all_loggers(), 200, actuator_media_type(request))
+
+
+@z_blueprint.route("/loggers/<path:name>", methods=["GET", "POST"])
+def logger(name: str) -> Response:
+    """``GET``: one logger's levels; ``POST {"configuredLevel": "DEBUG" | null}``: set it."""
+    _refresh_levels()
+    if request.method == "GET":
+        levels = loggers.one_logger(name)
+        if levels is None:
+            return not_found(f"no logger named {name!r}", request.path)
+        return json_response(levels, 200, actuator_media_type(request))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "configuredLevel" not in body:
+        message = 'expected a JSON object {"configuredLevel": "<level>" or null}'
+        return json_error(400, "Bad Request", message, request.path)
+    try:
+        level = loggers.parse_level(name, body["configuredLevel"])
+    except loggers.LoggerLevelError as error:
+        return json_error(400, "Bad Request", str(error), request.path)
+    sync = get_state().logger_sync
+    assert sync is not None  # the loggers endpoint is exposed, or this view is not reached
+    sync.publish(name, level)
+    return Response(status=204, headers=NO_STORE)
+
+
+def _refresh_levels() -> None:
+    sync = get_state().logger_sync
+    if sync is not None:
+        sync.refresh()
+
+
+@z_blueprint.get("/mappings")
+def mappings() -> Response:
+    return json_response(app_mappings(get_state().app), 200, actuator_media_type(request))
+
+
+@z_blueprint.get("/env")
+def env() -> Response:
+    state = get_state()
+    document = app_environment(state.app, state.settings.info.secret_keys)
+    return json_response(document, 200, actuator_media_type(request))
+
+
+@z_blueprint.get("/threaddump")
+def threaddump() -> Response:
+    dump = thread_dump()
+    if request.accept_mimetypes.best_match(["application/json", "text/plain"]) == "text/plain":
+        return Response(
+            thread_dump_text(dump), 200, headers=NO_STORE, content_type="text/plain; charset=utf-8"
+        )
+    return json_response(dump, 200, actuator_media_type(request))

@@ -15,6 +15,7 @@ from flask import Request
 
 from flask_management_endpoints import config_values as values
 from flask_management_endpoints.errors import ConfigError, subkey, z_key
+from flask_management_endpoints.exposure import Exposure, read_exposure
 from flask_management_endpoints.health.contributors import (
     Contributor,
     check_component_name,
@@ -57,6 +58,9 @@ KNOWN_KEYS = (
     "kubernetes",
     "trace",
     "enable_service_instance_id",
+    "exposure",
+    "access",
+    "loggers_dir",
 )
 #: Component names of the availability state, which checks cannot replace.
 RESERVED_NAMES = ("livenessState", "readinessState", "startupState")
@@ -92,6 +96,10 @@ class Settings:
     )
     #: ``/info``: the ``info``, ``kubernetes``, ``trace`` and ``enable_service_instance_id`` keys.
     info: InfoOptions = field(default_factory=InfoOptions)
+    #: ``exposure`` and ``access``: which endpoints answer, and to whom.
+    exposure: Exposure = field(default_factory=Exposure)
+    #: Where the workers share logger levels set at runtime (default: the temp dir).
+    loggers_dir: str | None = None
 
 
 def read_settings(app_config: Mapping[str, Any]) -> Settings:
@@ -138,6 +146,8 @@ def read_settings(app_config: Mapping[str, Any]) -> Settings:
         max_waiting_evaluations=values.positive_int(*get("max_waiting_evaluations", 2)),
         indicators=_indicators(raw.get("indicators") or {}),
         info=read_info_options(raw),
+        exposure=read_exposure(raw.get("exposure"), raw.get("access")),
+        loggers_dir=values.optional_str(*get("loggers_dir")),
     )
     _check_authorization_is_possible(settings)
     return settings
@@ -172,11 +182,12 @@ def _check_authorization_is_possible(settings: Settings) -> None:
         group_key = subkey(z_key("groups"), name)
         policies[subkey(group_key, "show_components")] = spec.show_components
         policies[subkey(group_key, "show_details")] = spec.show_details
-    for key, show in policies.items():
-        if show is Show.WHEN_AUTHORIZED:
-            raise ConfigError(
-                key, 'is "when_authorized" but neither auth_token nor authorize is set'
-            )
+    keys = [key for key, show in policies.items() if show is Show.WHEN_AUTHORIZED]
+    keys += [z_key("access", name) for name in settings.exposure.needs_authorization()]
+    if keys:
+        raise ConfigError(
+            keys[0], 'is "when_authorized" but neither auth_token nor authorize is set'
+        )
 
 
 def _indicators(raw: object) -> dict[str, Mapping[str, Any]]:

@@ -7,12 +7,15 @@ naming that key.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_management_endpoints.errors import ConfigError, subkey
 from flask_management_endpoints.health.details import Show
+
+EnumT = TypeVar("EnumT", bound=enum.Enum)
 
 
 def seconds(key: str, raw: object, *, zero: bool = False) -> float:
@@ -70,13 +73,18 @@ def strings(key: str, raw: object, *, what: str = "strings") -> tuple[str, ...]:
     return tuple(raw)
 
 
+def choice(key: str, raw: object, kind: type[EnumT]) -> EnumT:
+    """One of the values of the enum ``kind``."""
+    try:
+        return kind(raw)
+    except ValueError:
+        choices = ", ".join(repr(member.value) for member in kind)
+        raise ConfigError(key, f"expected one of {choices}, got {raw!r}") from None
+
+
 def show(key: str, raw: object) -> Show:
     """``"never"``, ``"when_authorized"`` or ``"always"``."""
-    try:
-        return Show(raw)
-    except ValueError:
-        choices = ", ".join(repr(s.value) for s in Show)
-        raise ConfigError(key, f"expected one of {choices}, got {raw!r}") from None
+    return choice(key, raw, Show)
 
 
 def callables(key: str, raw: object, check: Callable[[str, object], None]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import weakref
 from collections.abc import Callable
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 from flask_management_endpoints.config import Settings, read_settings
-from flask_management_endpoints.config_watch import watch_config
 from flask_management_endpoints.dependencies import preferred_scheme
 from flask_management_endpoints.errors import ConfigError, subkey
 from flask_management_endpoints.health.availability import Availability, install_sigterm_handler
@@ -25,26 +25,25 @@ from flask_management_endpoints.health.contributors import Check
 from flask_management_endpoints.health.endpoint import HealthEndpoint
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.indicators import database, disk_space, memory, ping
+from flask_management_endpoints.logger_sync import LoggerLevelSync, default_path
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
 
 EXTENSION_KEY = "management_endpoints"
 DEFAULT_PREFIX = "/z"
-#: The app config keys the settings are read from.
-CONFIG_KEYS = ("Z_ENDPOINTS", "BACKEND_TIMEOUT", "PREFERRED_URL_SCHEME")
 logger = logging.getLogger(__name__)
 
 
 class ManagementState:
     """Per-app state: availability, mount prefix and the current health endpoint.
 
-    The settings are read once: at ``init_app`` (:meth:`load`), or on the
-    first request when only the blueprint is registered. Replacing one of
-    :data:`CONFIG_KEYS` later (``app.config["Z_ENDPOINTS"] = {...}``) is
-    noticed when it happens and read on the next request, so configuration
-    set after ``register_blueprint`` or ``init_app`` still applies, without
-    any per-request comparison.
+    The settings (``Z_ENDPOINTS``, ``BACKEND_TIMEOUT``,
+    ``PREFERRED_URL_SCHEME``) are read at ``init_app`` (:meth:`load`), to
+    report mistakes to its caller, and once more on the first request, so
+    configuration set between ``init_app`` (or ``register_blueprint``) and
+    serving applies. After that they are never read again: the host app's
+    config object is left as it is, and requests compare nothing.
     """
 
     def __init__(self, app: Flask) -> None:
@@ -53,12 +52,16 @@ class ManagementState:
         self.prefix: str | None = None
         self.db: SQLAlchemy | None = None
         self._endpoint: HealthEndpoint | None = None
-        # Built by load() to validate at init_app; adopted by the first
-        # request unless a database was registered in between.
-        self._loaded: tuple[HealthEndpoint, object] | None = None
+        # Built by load() to validate at init_app; replaced on the first request.
+        self._loaded: HealthEndpoint | None = None
+        # A configuration mistake found on the first request, answered from then on.
+        self._error: ConfigError | None = None
+        #: Shares logger levels with the other workers, when ``loggers`` is exposed.
+        self.logger_sync: LoggerLevelSync | None = None
         self._lock = threading.Lock()
         self._sigterm_installed = False
-        watch_config(app, CONFIG_KEYS, self._config_replaced)
+        # The SIGTERM handler this process installed, to tell whether it is still in place.
+        self._sigterm_handler: object = None
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _after_fork(reference))
 
@@ -69,44 +72,46 @@ class ManagementState:
     def load(self) -> None:
         """Read and validate the configuration now (``init_app``); raises :class:`ConfigError`."""
         with self._lock:
-            database = self._database()
-            self._loaded = (self._build(database), database)
+            self._loaded = self._build()
 
     def endpoint(self) -> HealthEndpoint:
-        """The health endpoint for the app's current configuration."""
+        """The health endpoint, built from the settings read on the first request.
+
+        Raises the :class:`ConfigError` that reading found, on every call.
+        """
         endpoint = self._endpoint
         if endpoint is None:
             with self._lock:
-                if self._endpoint is None:
-                    self._endpoint = self._adopt_or_build()
+                if self._endpoint is None and self._error is None:
+                    self._endpoint = self._first_build()
+                if self._error is not None:
+                    raise self._error
                 endpoint = self._endpoint
+                assert endpoint is not None
         return endpoint
 
     @property
     def settings(self) -> Settings:
         return self.endpoint().settings
 
-    def _adopt_or_build(self) -> HealthEndpoint:
-        loaded, self._loaded = self._loaded, None
-        database = self._database()
-        if loaded is not None and loaded[1] is database:
-            return loaded[0]
-        if loaded is not None:
-            loaded[0].close()
-        return self._build(database)
+    def _first_build(self) -> HealthEndpoint | None:
+        """Read the configuration as it is now; the one init_app validated is retired."""
+        retired, self._loaded = self._loaded, None
+        if retired is not None:
+            retired.close()
+        try:
+            endpoint = self._build()
+        except ConfigError as error:
+            self._error = error
+            return None
+        if endpoint.settings.exposure.exposed("loggers"):
+            path = default_path(self.app.name, endpoint.settings.loggers_dir)
+            self.logger_sync = LoggerLevelSync(path)
+            self.logger_sync.refresh()  # a worker started later takes the levels set before
+        return endpoint
 
-    def _database(self) -> object:
-        return self.db or self.app.extensions.get("sqlalchemy")
-
-    def _config_replaced(self) -> None:
-        with self._lock:
-            retired = [self._endpoint, self._loaded[0] if self._loaded else None]
-            self._endpoint, self._loaded = None, None
-        for endpoint in retired:
-            if endpoint is not None:
-                endpoint.close()
-
-    def _build(self, database: object) -> HealthEndpoint:
+    def _build(self) -> HealthEndpoint:
+        database = self.db or self.app.extensions.get("sqlalchemy")
         settings = read_settings(self.app.config)
         endpoint = HealthEndpoint(
             settings,
@@ -116,6 +121,7 @@ class ManagementState:
             scheme=preferred_scheme(self.app.config),
             service_name=self.app.name,
             app_config=self.app.config,
+            log=self.app.logger,
         )
         if settings.handle_sigterm and not self._sigterm_installed:
             self.install_sigterm(settings.drain_seconds)
@@ -124,7 +130,13 @@ class ManagementState:
     def after_fork(self) -> None:
         """In a forked child: nothing the parent had in flight is inherited."""
         self._lock = threading.Lock()
-        for endpoint in (self._endpoint, self._loaded[0] if self._loaded else None):
+        if self._sigterm_installed:
+            # The server may replace signal handlers after forking: checked on
+            # this worker's first request (see check_sigterm_in_worker).
+            SIGTERM_CHECKS.append(self)
+        if self.logger_sync is not None:
+            self.logger_sync.after_fork()
+        for endpoint in (self._endpoint, self._loaded):
             if endpoint is not None:
                 endpoint.after_fork()
 
@@ -145,7 +157,8 @@ class ManagementState:
                 except (TypeError, ValueError) as error:
                     key = subkey('Z_ENDPOINTS["indicators"]', name)
                     raise ConfigError(key, str(error)) from error
-                indicators[name] = Check(function, in_process=name == "ping", name=name)
+                probe = name == "ping"  # no I/O, always UP
+                indicators[name] = Check(function, in_process=probe, static=probe, name=name)
         return indicators
 
     def install_sigterm(self, drain_seconds: float) -> None:
@@ -161,8 +174,39 @@ class ManagementState:
                 "gunicorn's post_worker_init hook"
             )
             return
-        install_sigterm_handler(self.availability, drain_seconds)
+        self._sigterm_handler = install_sigterm_handler(self.availability, drain_seconds)
         self._sigterm_installed = True
+
+    def check_sigterm_in_worker(self) -> None:
+        """Warn when the handler installed before the fork no longer runs in this worker.
+
+        Under ``gunicorn --preload`` init_app runs in the master; each worker
+        installs its own signal handlers after the fork, replacing ours, so
+        ``handle_sigterm`` would silently do nothing there.
+        """
+        if signal.getsignal(signal.SIGTERM) is not self._sigterm_handler:
+            self._sigterm_installed = False
+            logger.warning(
+                "Z_ENDPOINTS['handle_sigterm'] does nothing in this worker (pid %d): the app was "
+                "loaded before the fork (gunicorn --preload?) and the worker replaced the "
+                "SIGTERM handler; call drain_on_sigterm(worker.wsgi) from gunicorn's "
+                "post_worker_init hook",
+                os.getpid(),
+            )
+
+
+#: States whose SIGTERM handler must be checked on this process's first request.
+SIGTERM_CHECKS: list[ManagementState] = []
+
+
+def check_sigterm_after_fork() -> None:
+    """Run the pending SIGTERM checks once; threads racing here each take their own."""
+    while SIGTERM_CHECKS:
+        try:
+            state = SIGTERM_CHECKS.pop()
+        except IndexError:  # another thread took the last one
+            return
+        state.check_sigterm_in_worker()
 
 
 def _after_fork(reference: weakref.ref[ManagementState]) -> None:

@@ -3,7 +3,8 @@
 The admin API's secret may be configured with or without its ``Bearer ``
 prefix (:func:`configured_token`); requests carry it as
 ``Authorization: Bearer <token>`` (:func:`bearer_token`), compared in
-constant time on UTF-8 bytes (:func:`token_matches`).
+constant time on the bytes the client sent against the secret's UTF-8 bytes
+(:func:`token_matches`).
 """
 
 from __future__ import annotations
@@ -41,4 +42,14 @@ def token_matches(header_value: str | None, secret: str | None) -> bool:
     token = bearer_token(header_value)
     if secret is None or token is None:
         return False
-    return hmac.compare_digest(token.encode("utf-8", "replace"), secret.encode("utf-8", "replace"))
+    return hmac.compare_digest(_header_bytes(token), secret.encode("utf-8"))
+
+
+def _header_bytes(value: str) -> bytes:
+    """The bytes the client sent: WSGI hands header values over decoded as Latin-1,
+    so a UTF-8 client's non-ASCII token is recovered by encoding back to Latin-1."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        # Not from a WSGI server (a str built in-process): already real text.
+        return value.encode("utf-8", "replace")

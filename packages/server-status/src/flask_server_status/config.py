@@ -2,14 +2,19 @@
 
 Every key has a ``SERVER_STATUS_`` name; the keys the original package used
 (``SQLALCHEMY_DATABASE_URI``, ``API_ENABLED``, ``API_SECRET``) still work as
-aliases. A bad value raises :class:`ConfigError` naming the key.
+aliases. A bad value, or an unknown ``SERVER_STATUS_*`` key (a typo would
+otherwise be ignored silently), raises :class:`ConfigError` naming the key.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -23,11 +28,13 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_AUTO_MIGRATE": True,
     "SERVER_STATUS_URL_PREFIX": "/status",
     "SERVER_STATUS_ADMIN_PREFIX": "/flask-status",
+    "SERVER_STATUS_BASE_URL": None,
     "SERVER_STATUS_API_ENABLED": False,
     "SERVER_STATUS_API_SECRET": None,
     "SERVER_STATUS_API_MAX_BODY_BYTES": 64 * 1024,
     "SERVER_STATUS_PAGE_TITLE": None,
     "SERVER_STATUS_PAGE_REFRESH_SECONDS": 60,
+    "SERVER_STATUS_TIMEZONE": "UTC",
     "SERVER_STATUS_ROUTES": None,
     "SERVER_STATUS_FAILURE_STATUSES": None,
     "SERVER_STATUS_EXCLUDE_PREFIXES": ["/z"],
@@ -51,6 +58,9 @@ ALIASES: dict[str, str] = {
 }
 
 DEFAULT_FAILURE_STATUSES: frozenset[int] = frozenset(range(500, 600))
+PREFIX = "SERVER_STATUS_"
+#: Characters an HTTP header value cannot carry: a secret with one could never be sent.
+_NOT_IN_HEADER = re.compile("[\x00-\x1f\x7f]")
 
 
 class ConfigError(ValueError):
@@ -66,11 +76,14 @@ class Settings:
     """Validated settings of one app. Read-only; built by :func:`read_settings`.
 
     Attributes used by the web layer: ``url_prefix`` and ``admin_prefix``
-    (normalised: leading ``/``, no trailing ``/``), ``api_enabled``,
+    (normalised: leading ``/``, no trailing ``/``), ``base_url`` (``None`` or
+    the public ``scheme://host[/path]`` of the app, no trailing ``/``), ``api_enabled``,
     ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed;
     never ``None`` when ``api_enabled``),
     ``api_max_body_bytes`` (the largest admin request body accepted),
-    ``page_title`` and ``page_refresh_seconds``, ``routes`` (``None`` or the
+    ``page_title`` and ``page_refresh_seconds``, ``timezone`` (the zone
+    whose calendar days the history, bars and daily uptimes use) and
+    ``timezone_name`` (its IANA name), ``routes`` (``None`` or the
     rules to record and show), the incident and retention settings.
     """
 
@@ -79,11 +92,14 @@ class Settings:
     auto_migrate: bool
     url_prefix: str
     admin_prefix: str
+    base_url: str | None
     api_enabled: bool
     api_secret: str | None
     api_max_body_bytes: int
     page_title: str
     page_refresh_seconds: int
+    timezone: tzinfo
+    timezone_name: str
     routes: frozenset[str] | None
     failure_statuses: frozenset[int]
     exclude_prefixes: tuple[str, ...]
@@ -155,19 +171,86 @@ def _database_uri(key: str, value: Any) -> str | None:
 
 
 def check_database_uri(key: str, uri: str) -> str:
-    """Return ``uri`` if it is a SQLite or PostgreSQL URL, else raise naming ``key``."""
+    """Return ``uri`` if it is a SQLite or PostgreSQL URL, else raise naming ``key``.
+
+    ``postgres://`` (the form Heroku and others hand out, which SQLAlchemy
+    refuses) is returned as ``postgresql://``.
+    """
     try:
-        backend = make_url(uri).get_backend_name()
+        url = make_url(uri)
     except ArgumentError as error:
         raise ConfigError(key, f"not a valid database URL: {error}") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend == "postgres":
+        url = url.set(drivername="+".join(filter(None, ("postgresql", driver))))
+        return url.render_as_string(hide_password=False)
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError(key, f"unsupported database {backend!r}: use SQLite or PostgreSQL")
     return uri
 
 
+def _zone(key: str, value: Any) -> tuple[tzinfo, str]:
+    """The zone named ``value`` and its IANA name.
+
+    ``UTC`` needs no time zone database (it is :data:`datetime.UTC`), so the
+    default works on systems without one; any other name does.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            key, f"expected an IANA time zone name such as 'Europe/Madrid', got {value!r}"
+        )
+    name = value.strip()
+    if name == "UTC":
+        return UTC, name
+    try:
+        return ZoneInfo(name), name
+    except (ZoneInfoNotFoundError, ValueError):
+        if not available_timezones():
+            raise ConfigError(
+                key,
+                f"cannot look up {name!r}: this Python finds no time zone database; "
+                "install the `tzdata` package (pip install tzdata) or use 'UTC'",
+            ) from None
+        raise ConfigError(
+            key, f"unknown IANA time zone {name!r}: use a name such as 'Europe/Madrid' or 'UTC'"
+        ) from None
+
+
+def _base_url(key: str, value: Any) -> str | None:
+    url = _optional_str(key, value)
+    if url is None:
+        return None
+    scheme, separator, rest = url.strip().partition("://")
+    host = rest.split("/", 1)[0]
+    if (
+        scheme.lower() not in ("http", "https")
+        or not separator
+        or not host
+        or "?" in url
+        or "#" in url
+    ):
+        raise ConfigError(
+            key, f"expected the app's public URL such as 'https://status.example.com', got {url!r}"
+        )
+    return url.strip().rstrip("/")
+
+
 def _secret(key: str, value: Any) -> str | None:
+    """The bare token; non-ASCII is fine (compared as UTF-8 bytes), control characters not."""
     secret = _optional_str(key, value)
-    return None if secret is None else configured_token(secret)
+    if secret is None:
+        return None
+    if _NOT_IN_HEADER.search(secret):
+        raise ConfigError(
+            key, "contains a control character, which no Authorization header can carry"
+        )
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            key, "is not valid text (a lone surrogate cannot be sent as UTF-8)"
+        ) from None
+    return configured_token(secret)
 
 
 def _rules(key: str, value: Any) -> frozenset[str] | None:
@@ -200,6 +283,18 @@ def _prefixes(key: str, value: Any) -> tuple[str, ...]:
     return tuple(_prefix(key, item) for item in value)
 
 
+def check_keys(config: Mapping[str, Any]) -> None:
+    """Raise for a ``SERVER_STATUS_*`` key this package does not know, suggesting the closest."""
+    for key in config:
+        if isinstance(key, str) and key.startswith(PREFIX) and key not in DEFAULTS:
+            # Compared without the prefix every key shares, which would make
+            # any two keys look alike.
+            known = [name.removeprefix(PREFIX) for name in DEFAULTS]
+            close = difflib.get_close_matches(key.removeprefix(PREFIX), known, n=1)
+            hint = f"; did you mean {PREFIX + close[0]!r}?" if close else ""
+            raise ConfigError(key, f"unknown key{hint}")
+
+
 def read_settings(
     config: Mapping[str, Any],
     *,
@@ -213,6 +308,8 @@ def read_settings(
     arguments; when given they win over ``SERVER_STATUS_ROUTES`` and
     ``SERVER_STATUS_URL_PREFIX``.
     """
+
+    check_keys(config)
 
     def get(key: str) -> Any:
         return _lookup(config, key)
@@ -232,6 +329,7 @@ def read_settings(
         )
     api_enabled = _bool("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED"))
     api_secret = _secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET"))
+    timezone, timezone_name = _zone("SERVER_STATUS_TIMEZONE", get("SERVER_STATUS_TIMEZONE"))
     if api_enabled and api_secret is None:
         # Without a token every admin request would answer 401: refuse to start.
         raise ConfigError(
@@ -249,11 +347,14 @@ def read_settings(
             prefix_key, url_prefix if url_prefix is not None else get("SERVER_STATUS_URL_PREFIX")
         ),
         admin_prefix=_prefix("SERVER_STATUS_ADMIN_PREFIX", get("SERVER_STATUS_ADMIN_PREFIX")),
+        base_url=_base_url("SERVER_STATUS_BASE_URL", get("SERVER_STATUS_BASE_URL")),
         api_enabled=api_enabled,
         api_secret=api_secret,
         api_max_body_bytes=integer("SERVER_STATUS_API_MAX_BODY_BYTES", minimum=1024),
         page_title=title if title is not None else import_name,
         page_refresh_seconds=integer("SERVER_STATUS_PAGE_REFRESH_SECONDS"),
+        timezone=timezone,
+        timezone_name=timezone_name,
         routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),
         failure_statuses=_statuses(
             "SERVER_STATUS_FAILURE_STATUSES", get("SERVER_STATUS_FAILURE_STATUSES")

@@ -14,6 +14,7 @@ ignores these tables (see the README).
 from __future__ import annotations
 
 import contextlib
+import io
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -67,25 +68,28 @@ def exclude_server_status_tables(
     return not (table_name and table_name.startswith(TABLE_PREFIX))
 
 
-def alembic_config(connection: sa.Connection) -> Config:
-    """An Alembic config for the package's scripts, bound to ``connection``."""
+def alembic_config(
+    connection: sa.Connection | None = None, *, output: io.StringIO | None = None
+) -> Config:
+    """An Alembic config for the package's scripts, bound to ``connection`` if given.
+
+    What Alembic prints (history, offline SQL) goes to ``output`` when given.
+    """
     from alembic.config import Config
 
-    config = Config()
+    config = Config(stdout=output or io.StringIO(), output_buffer=output)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("version_table", VERSION_TABLE)
-    config.attributes["connection"] = connection
+    if connection is not None:
+        config.attributes["connection"] = connection
     return config
 
 
 def heads() -> list[str]:
     """The head revisions of the package's migration scripts (one, normally)."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return list(ScriptDirectory.from_config(config).get_heads())
+    return list(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
@@ -104,6 +108,66 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
     with _locked_connection(engine) as connection:
         command.downgrade(alembic_config(connection), revision)
         connection.commit()
+
+
+def stamp(engine: sa.Engine, revision: str, *, purge: bool = False) -> None:
+    """Record ``revision`` in the version table without running any migration."""
+    from alembic import command
+
+    with _locked_connection(engine) as connection:
+        command.stamp(alembic_config(connection), revision, purge=purge)
+        connection.commit()
+
+
+def offline_sql(url: sa.URL, direction: str, revision: str) -> str:
+    """The SQL ``upgrade`` or ``downgrade`` to ``revision`` would run, for ``url``'s dialect.
+
+    Nothing is connected to: a DBA can review the script first. Alembic's
+    rules apply: a downgrade needs a ``from:to`` range, an upgrade starts at
+    base unless one is given.
+    """
+    from alembic import command
+
+    output = io.StringIO()
+    config = alembic_config(output=output)
+    config.attributes["url"] = url
+    migrate = command.upgrade if direction == "upgrade" else command.downgrade
+    migrate(config, revision, sql=True)
+    return output.getvalue()
+
+
+def history(
+    engine: sa.Engine | None, rev_range: str | None = None, *, verbose: bool = False
+) -> str:
+    """Alembic's ``history`` listing; the current revision is marked when ``engine`` is given."""
+    from alembic import command
+
+    output = io.StringIO()
+    if engine is None:
+        command.history(alembic_config(output=output), rev_range, verbose=verbose)
+        return output.getvalue()
+    with engine.connect() as connection:
+        config = alembic_config(connection, output=output)
+        command.history(config, rev_range, verbose=verbose, indicate_current=True)
+    return output.getvalue()
+
+
+def describe_heads(*, verbose: bool = False) -> str:
+    """Alembic's ``heads`` listing."""
+    from alembic import command
+
+    output = io.StringIO()
+    command.heads(alembic_config(output=output), verbose=verbose)
+    return output.getvalue()
+
+
+def describe_revision(revision: str) -> str:
+    """Alembic's ``show`` of one revision (``head`` by default in the CLI)."""
+    from alembic import command
+
+    output = io.StringIO()
+    command.show(alembic_config(output=output), revision)
+    return output.getvalue()
 
 
 def current(engine: sa.Engine) -> str | None:

@@ -8,7 +8,9 @@ Conventions every reader and writer relies on:
 
 - Every timestamp is a *naive UTC* ``datetime`` (``DateTime`` without time
   zone). Bucket starts are aligned: minute buckets on the minute, hourly on the
-  hour, daily on midnight UTC.
+  UTC hour. A daily bucket's ``bucket_start`` is not an instant but the
+  calendar date of ``SERVER_STATUS_TIMEZONE`` it counts, at midnight
+  (``clock.day_label``).
 - Bucket tables share one shape (:func:`bucket_columns`): ``requests`` is the
   total; ``successes + failures + client_errors == requests``;
   ``latency_sum_ms`` (a float) is the sum of request latencies in milliseconds.

@@ -7,7 +7,10 @@ and (when due) prune old buckets.
 Every flush adds its per-minute deltas to the minute bucket *and* to the hour
 and day buckets that contain it, in one transaction, with
 ``INSERT ... ON CONFLICT (route_id, bucket_start) DO UPDATE SET n = n + excluded.n``
-(SQLite and PostgreSQL). Hourly and daily rollups are therefore exact sums of
+(SQLite and PostgreSQL). Day buckets are calendar days of the page's zone
+(``SERVER_STATUS_TIMEZONE``): each minute is added to the day it falls on in
+that zone, so days of 23 or 25 hours and zones offset by half or quarter
+hours are exact. Hourly and daily rollups are therefore exact sums of
 their minutes at all times, without a separate rollup job, and any number of
 processes or hosts can flush into the same database concurrently without
 losing a count. The latency histogram is added the same way, one row per
@@ -26,7 +29,7 @@ and beside each at most one latency row per histogram bucket its requests hit
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,8 +48,10 @@ from .routes import RouteInfo, sync_routes
 MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
 
 
-def add_counts(connection: sa.Connection, counts: MinuteCounts) -> None:
+def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = UTC) -> None:
     """Add minute deltas to the minute, hourly and daily buckets (one transaction).
+
+    Daily buckets are the calendar days of ``zone``.
 
     Each counter list is the aggregate's: the bucket counters, then the dense
     latency histogram, of which only the non-empty slots become latency rows.
@@ -57,7 +62,7 @@ def add_counts(connection: sa.Connection, counts: MinuteCounts) -> None:
     for granularity, table in BUCKET_TABLES.items():
         merged: dict[tuple[int, datetime], list[float]] = {}
         for (route_id, minute), counters in counts.items():
-            key = (route_id, bucket_start(minute_start(minute), granularity))
+            key = (route_id, bucket_start(minute_start(minute), granularity, zone))
             held = merged.get(key)
             if held is None:
                 merged[key] = list(counters)
@@ -131,7 +136,8 @@ def retention_cutoffs(now: datetime, settings: Settings) -> dict[str, datetime]:
     return {
         "minute": bucket_start(now, "minute") - timedelta(hours=settings.retention_minute_hours),
         "hour": bucket_start(now, "hour") - timedelta(days=settings.retention_hour_days),
-        "day": bucket_start(now, "day") - timedelta(days=settings.retention_day_days),
+        "day": bucket_start(now, "day", settings.timezone)
+        - timedelta(days=settings.retention_day_days),
     }
 
 
@@ -180,7 +186,7 @@ def write_flush(
                     failures[route.id] = RouteFailures(
                         route.name, failed_at, pending.errors.get(rule)
                     )
-        add_counts(connection, counts)
+        add_counts(connection, counts, settings.timezone)
         update_automatic_incidents(connection, failures, now, settings)
         if prune:
             apply_retention(connection, now, settings)

@@ -48,6 +48,10 @@ class Availability:
         #: Set to STARTED by the app, or by the first readiness answer that is UP.
         self.startup = StartupState.STARTING
 
+    def snapshot(self) -> tuple[LivenessState, ReadinessState, StartupState]:
+        """The whole state, to tell whether an answer built from it still holds."""
+        return self.liveness, self.readiness, self.startup
+
     def liveness_health(self) -> Health:
         """``livenessState``: UP while CORRECT, DOWN when BROKEN."""
         if self.liveness is LivenessState.CORRECT:
@@ -70,14 +74,15 @@ class Availability:
 _SignalHandler = Any  # a callable, signal.SIG_DFL, signal.SIG_IGN or None
 
 
-def install_sigterm_handler(availability: Availability, drain_seconds: float) -> None:
+def install_sigterm_handler(availability: Availability, drain_seconds: float) -> _SignalHandler:
     """On SIGTERM, refuse traffic at once and pass the signal on after ``drain_seconds``.
 
     The handler that was installed before (gunicorn's worker handler, or the
     default that ends the process) runs after the drain period, so the server
     keeps answering — readiness with 503 — while Kubernetes stops sending
     traffic, and requests in flight finish. A second SIGTERM during the drain
-    is passed on at once. Must be called from the main thread.
+    is passed on at once. Must be called from the main thread. Returns the
+    handler installed, so callers can tell later whether it is still in place.
     """
     previous: _SignalHandler = signal.getsignal(signal.SIGTERM)
     draining = threading.Event()
@@ -102,3 +107,4 @@ def install_sigterm_handler(availability: Availability, drain_seconds: float) ->
         timer.start()
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    return on_sigterm

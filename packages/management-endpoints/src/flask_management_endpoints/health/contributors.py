@@ -34,6 +34,8 @@ class Check:
     remote: bool = False
     name: str = ""
     details: Mapping[str, object] = field(default_factory=dict)
+    #: The result depends on the availability state alone (the state checks, ping).
+    static: bool = False
 
     def run(self) -> Health:
         """Run the function; a raised error becomes DOWN with its type and message."""
@@ -61,6 +63,13 @@ def all_in_process(contributor: Contributor) -> bool:
     if isinstance(contributor, Composite):
         return all(all_in_process(member) for member in contributor.members.values())
     return contributor.in_process
+
+
+def all_static(contributor: Contributor) -> bool:
+    """True when every check in ``contributor`` answers from the availability state alone."""
+    if isinstance(contributor, Composite):
+        return all(all_static(member) for member in contributor.members.values())
+    return contributor.static
 
 
 def check_component_name(key: str, name: object) -> None:

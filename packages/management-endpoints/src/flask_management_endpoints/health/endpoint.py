@@ -8,6 +8,7 @@ evaluator runs them; the details policy decides what is shown and
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -32,14 +33,26 @@ from flask_management_endpoints.dependencies import (
 )
 from flask_management_endpoints.errors import ConfigError, subkey, z_key
 from flask_management_endpoints.health.availability import Availability, StartupState
-from flask_management_endpoints.health.contributors import Check, Composite, Contributor
+from flask_management_endpoints.health.contributors import (
+    Check,
+    Composite,
+    Contributor,
+    all_static,
+)
+from flask_management_endpoints.health.details import Show
 from flask_management_endpoints.health.evaluation import Evaluator, Node, Wait
-from flask_management_endpoints.health.formats import HEALTH_JSON, negotiate, render, status_body
+from flask_management_endpoints.health.formats import (
+    ACTUATOR_V3,
+    HEALTH_JSON,
+    negotiate,
+    render,
+    status_body,
+)
 from flask_management_endpoints.health.groups import PROBE_GROUPS, build_groups
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.health.registry import Registry, Target
 from flask_management_endpoints.health.status import HttpStatusMapper, Status, StatusAggregator
-from flask_management_endpoints.responses import body_response, not_found
+from flask_management_endpoints.responses import body_response, not_found, probe_response
 from flask_management_endpoints.version import app_version
 
 
@@ -56,6 +69,7 @@ class HealthEndpoint:
         scheme: str,
         service_name: str,
         app_config: Mapping[str, Any],
+        log: logging.Logger,
     ) -> None:
         self.settings = settings
         self.app_config = app_config
@@ -64,7 +78,9 @@ class HealthEndpoint:
         self.chain_id = settings.service_id or uuid.uuid4().hex[:16]
         self.service_id = settings.service_id or service_name
         self.mapper = HttpStatusMapper(settings.http_mapping)
-        self.evaluator = Evaluator(settings.evaluation, StatusAggregator(settings.status_order))
+        self.evaluator = Evaluator(
+            settings.evaluation, StatusAggregator(settings.status_order), log
+        )
         self.authorizer = Authorizer(settings.auth_token, settings.authorize)
         self.client = HttpClient(settings.evaluation.max_workers)
         self.availability = availability
@@ -73,6 +89,8 @@ class HealthEndpoint:
         self._waiting = threading.BoundedSemaphore(settings.max_waiting_evaluations)
 
         self.registry = self._registry(availability, indicators, prefix, scheme)
+        # Probe answers built once per availability state: path -> (state, body, status).
+        self._prebuilt: dict[str, tuple[object, bytes, int]] = {}
 
     def _registry(
         self,
@@ -85,8 +103,8 @@ class HealthEndpoint:
         settings = self.settings
         _check_indicator_names(settings, indicators)
         components: dict[str, Contributor] = {
-            "livenessState": Check(availability.liveness_health, in_process=True),
-            "readinessState": Check(availability.readiness_health, in_process=True),
+            "livenessState": Check(availability.liveness_health, in_process=True, static=True),
+            "readinessState": Check(availability.readiness_health, in_process=True, static=True),
             **indicators,
             **settings.checks,
         }
@@ -122,7 +140,9 @@ class HealthEndpoint:
             show_details=settings.show_details,
             group_members={
                 "readiness": readiness,
-                "startup": {"startupState": Check(availability.startup_health, in_process=True)},
+                "startup": {
+                    "startupState": Check(availability.startup_health, in_process=True, static=True)
+                },
             },
         )
 
@@ -144,6 +164,13 @@ class HealthEndpoint:
 
     def respond(self, path: str, request: Request) -> Response:
         """Answer ``GET {prefix}/health/{path}``."""
+        prebuilt = self._prebuilt.get(path)
+        if (
+            prebuilt is not None
+            and prebuilt[0] == self.availability.snapshot()
+            and request.environ.get("HTTP_ACCEPT", "*/*") == "*/*"  # what probes send
+        ):
+            return probe_response(prebuilt[1], prebuilt[2])
         target = self.registry.resolve(path)
         authorized = _memo(lambda: self.authorizer(request))
         if target is None or (target.nested and not target.show_components.allows(authorized)):
@@ -157,7 +184,10 @@ class HealthEndpoint:
             status = self.evaluator.status_in_process(target.contributor)
             if target.group == "readiness" and status == Status.UP:
                 self._started()
-            return body_response(status_body(status), self.mapper.status_code(status), media_type)
+            body, code = status_body(status), self.mapper.status_code(status)
+            if _prebuildable(target) and media_type == ACTUATOR_V3:
+                self._prebuilt[path] = (self.availability.snapshot(), body.encode(), code)
+            return body_response(body, code, media_type)
         node = self._evaluate(target, request)
         body = render(
             node,
@@ -248,6 +278,15 @@ def _check_indicator_names(settings: Settings, indicators: Mapping[str, Check]) 
             "rename the check, or switch the indicator off to replace it: "
             f'"indicators": {{"{name}": False}}',
         )
+
+
+def _prebuildable(target: Target) -> bool:
+    """An answer the same for every caller as long as the availability state holds."""
+    return (
+        target.show_components is Show.NEVER
+        and target.group != "startup"  # its answer may first evaluate readiness
+        and all_static(target.contributor)
+    )
 
 
 def _checks(contributor: Contributor) -> list[Check]:

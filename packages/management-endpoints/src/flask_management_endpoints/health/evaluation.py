@@ -102,9 +102,17 @@ class Evaluator:
     hook does).
     """
 
-    def __init__(self, settings: EvaluationSettings, aggregator: StatusAggregator) -> None:
+    def __init__(
+        self,
+        settings: EvaluationSettings,
+        aggregator: StatusAggregator,
+        log: logging.Logger = logger,
+    ) -> None:
         self.settings = settings
         self.aggregator = aggregator
+        # Where status changes are told: the app's own logger, so they come out
+        # with the app's handlers and format.
+        self.log = log
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._slots: dict[Check, _Slot] = {}
@@ -220,7 +228,7 @@ class Evaluator:
             self.settings.success_ttl if outcome.status == Status.UP else self.settings.failure_ttl
         )
         with slot.lock:
-            _log_change(check, slot.outcome, outcome)
+            _log_change(self.log, check, slot.outcome, outcome)
             slot.outcome = outcome
             slot.expires = time.monotonic() + ttl
             slot.future = None
@@ -249,15 +257,15 @@ class Evaluator:
         return self._pool
 
 
-def _log_change(check: Check, before: Outcome | None, after: Outcome) -> None:
-    """Log a check's status when it changes: one line per change, not per probe."""
+def _log_change(log: logging.Logger, check: Check, before: Outcome | None, after: Outcome) -> None:
+    """Log a check's status when it changes: one line per change per process, not per probe."""
     if before is None and after.status == Status.UP:
         return
     if before is not None and before.status == after.status:
         return
     level = logging.INFO if after.status == Status.UP else logging.WARNING
     error = after.health.details.get("error")
-    logger.log(
+    log.log(
         level,
         "health check %r is %s%s%s",
         check.name,

@@ -78,7 +78,9 @@ def git_info(root: Path, git_dir: str | None, static: Mapping[str, Any]) -> dict
         if commit is not None:
             commit_time = _commit_time(directory, commit)
     branch = os.environ.get(GIT_BRANCH_ENV) or branch
-    commit = os.environ.get(GIT_COMMIT_ENV) or commit
+    if os.environ.get(GIT_COMMIT_ENV) and os.environ[GIT_COMMIT_ENV] != commit:
+        # Another commit than the one on disk: the disk's time is not its time.
+        commit, commit_time = os.environ[GIT_COMMIT_ENV], None
     commit_time = os.environ.get(GIT_COMMIT_TIME_ENV) or commit_time
 
     info: dict[str, Any] = {}

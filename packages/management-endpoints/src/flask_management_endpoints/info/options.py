@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_management_endpoints import config_values as values
 from flask_management_endpoints.errors import ConfigError, subkey, z_key
+from flask_management_endpoints.health.details import Show
 
 #: A custom info contributor: returns the mapping shown under its name.
 InfoContributor = Callable[[], Mapping[str, Any]]
@@ -71,6 +72,8 @@ class InfoOptions:
     enable_service_instance_id: bool = False
     kubernetes: KubernetesOptions = field(default_factory=KubernetesOptions)
     trace: TraceOptions = field(default_factory=TraceOptions)
+    #: Who sees the host's identity (see :mod:`~flask_management_endpoints.info.host`).
+    host_details: Show = Show.WHEN_AUTHORIZED
 
 
 def read_info_options(z_endpoints: Mapping[str, Any]) -> InfoOptions:
@@ -100,6 +103,7 @@ def read_info_options(z_endpoints: Mapping[str, Any]) -> InfoOptions:
         ),
         kubernetes=_kubernetes(z_endpoints.get("kubernetes", {})),
         trace=_trace(z_endpoints.get("trace", {})),
+        host_details=values.show(*get("host_details", "when_authorized")),
     )
 
 

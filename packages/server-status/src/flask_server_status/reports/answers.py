@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from .. import models
 from ..clock import isoformat, utcnow
 from ..config import Settings
+from .days import DayIncidents, day_incidents
 from .objects import (
     PAST_DAYS,
     PAST_LIMIT,
@@ -49,6 +50,8 @@ class Report:
     recent_incidents: list[dict[str, Any]]
     active_maintenance: list[dict[str, Any]]
     upcoming_maintenance: list[dict[str, Any]]
+    #: Per route and day, the incidents of the history (empty without ``history``).
+    day_incidents: DayIncidents
 
     @classmethod
     def load(
@@ -57,14 +60,18 @@ class Report:
         settings: Settings,
         now: datetime,
         *,
-        history_days: int = 1,
+        history_days: int | None = None,
         route_id: int | None = None,
         page: bool = False,
     ) -> Report:
-        """Read what an answer needs; ``page`` adds recent incidents and upcoming windows."""
-        window = Window(now)
+        """Read what an answer needs; ``page`` adds recent incidents and upcoming windows.
+
+        ``history_days`` (``None``: no history) adds each day's incidents.
+        """
+        window = Window(now, settings.timezone)
         routes = load_routes(conn, settings, route_id)
-        stats = load_stats(conn, (r["id"] for r in routes), window, history_days=history_days)
+        route_ids = [row["id"] for row in routes]
+        stats = load_stats(conn, route_ids, window, history_days=history_days or 1)
         # Open and recent incidents (and active and upcoming windows) are
         # completed in one pass each, to keep the number of queries fixed.
         open_rows = open_incident_rows(conn)
@@ -89,6 +96,9 @@ class Report:
             recent_incidents=incidents[len(open_rows) :],
             active_maintenance=windows[: len(active_rows)],
             upcoming_maintenance=windows[len(active_rows) :],
+            day_incidents=(
+                {} if history_days is None else day_incidents(conn, route_ids, window, history_days)
+            ),
         )
 
     def status_of(self, route_id: int) -> str:
@@ -125,7 +135,9 @@ class Report:
             "badge_url": f"badges/{row['id']}/uptime.svg",
         }
         if history_days is not None:
-            result["history"] = history(stats, self.window, history_days)
+            result["history"] = history(
+                stats, self.window, history_days, self.day_incidents.get(row["id"], {})
+            )
         return result
 
 
@@ -148,6 +160,7 @@ def summary(
                 "badge_url": "badge.svg",
             },
             "generated_at": isoformat(moment),
+            "timezone": settings.timezone_name,
             "status": report.overall(),
             "routes": [report.route(row, history_days=days) for row in report.routes],
             "incidents": {
@@ -190,7 +203,7 @@ def route_detail(
 ) -> dict[str, Any] | None:
     """One route (with ``days`` of history unless ``None``), or ``None`` if not shown."""
     with engine.connect() as conn:
-        report = Report.load(conn, settings, _now(now), history_days=days or 1, route_id=route_id)
+        report = Report.load(conn, settings, _now(now), history_days=days, route_id=route_id)
         if not report.routes:
             return None
         return report.route(report.routes[0], history_days=days)

@@ -1,13 +1,14 @@
 """Traffic statistics: time windows, summed counters, uptime and latency percentiles.
 
-Windows (all UTC, ``now`` truncated to the minute):
+Windows (``now`` truncated to the minute; days are calendar days of the
+page's zone, ``SERVER_STATUS_TIMEZONE``, as the daily buckets are keyed):
 
 - ``24h``: exactly the last 24 hours to the minute: minute buckets for the
   partial first hour, hourly buckets for the rest. Latency percentiles and
   ``requests_24h`` use this window too.
-- ``7d``: the current hour and the 167 before it (hourly buckets).
-- ``30d`` and ``90d``: today and the 29 or 89 UTC days before it (daily buckets).
-- Daily history: one entry per UTC day, ``days`` entries ending today.
+- ``7d``: the current UTC hour and the 167 before it (hourly buckets).
+- ``30d`` and ``90d``: today and the 29 or 89 days before it (daily buckets).
+- Daily history: one entry per day, ``days`` entries ending today.
 
 Uptime is ``(requests - failures) / requests * 100``; client errors are answered
 requests, not failures. A window without requests has ``None`` uptime.
@@ -20,16 +21,16 @@ running sum (a window function), so no answer reads every histogram row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import models
-from ..clock import bucket_start
+from ..clock import bucket_start, isodate
 from ..latency import PERCENTILES, percentile, rank_reached, representative
 
 WINDOWS: tuple[str, ...] = ("24h", "7d", "30d", "90d")
@@ -98,9 +99,10 @@ class RouteStats:
 
 @dataclass(frozen=True)
 class Window:
-    """The bucket boundaries of every window for one ``now``."""
+    """The bucket boundaries of every window for one ``now``, days in ``zone``."""
 
     now: datetime
+    zone: tzinfo = UTC
 
     @property
     def minute(self) -> datetime:
@@ -112,7 +114,8 @@ class Window:
 
     @property
     def today(self) -> datetime:
-        return bucket_start(self.now, "day")
+        """Today's day bucket (the zone's date at midnight, see ``clock.day_label``)."""
+        return bucket_start(self.now, "day", self.zone)
 
     @property
     def day_start_24h(self) -> datetime:
@@ -131,6 +134,7 @@ class Window:
         return self.hour - timedelta(hours=7 * 24 - 1)
 
     def start_days(self, days: int) -> datetime:
+        """The day bucket ``days - 1`` days before today."""
         return self.today - timedelta(days=days - 1)
 
 
@@ -266,23 +270,33 @@ def _day_percentile_buckets(ids: Sequence[int], start: datetime) -> sa.Select[An
     ).where(sa.or_(*holds))
 
 
-def history(stats: RouteStats, window: Window, days: int) -> list[dict[str, Any]]:
-    """``days`` daily entries ending today, oldest first, empty days included."""
+def history(
+    stats: RouteStats,
+    window: Window,
+    days: int,
+    incidents: Mapping[date, list[dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """``days`` daily entries ending today, oldest first, empty days included.
+
+    With ``incidents`` (the route's incidents per day), every entry lists its
+    day's incidents, an empty list on days without.
+    """
     entries = []
     first = window.start_days(days).date()
     for offset in range(days):
         day = first + timedelta(days=offset)
         counts = stats.days.get(day, Counts())
         latency = stats.day_latency.get(day, {})
-        entries.append(
-            {
-                "date": day.isoformat(),
-                "requests": counts.requests,
-                "failures": counts.failures,
-                "client_errors": counts.client_errors,
-                "uptime": counts.uptime,
-                "latency_p95_ms": round_ms(latency.get(PERCENTILES["p95"])),
-                "latency_p99_ms": round_ms(latency.get(PERCENTILES["p99"])),
-            }
-        )
+        entry: dict[str, Any] = {
+            "date": isodate(day),
+            "requests": counts.requests,
+            "failures": counts.failures,
+            "client_errors": counts.client_errors,
+            "uptime": counts.uptime,
+            "latency_p95_ms": round_ms(latency.get(PERCENTILES["p95"])),
+            "latency_p99_ms": round_ms(latency.get(PERCENTILES["p99"])),
+        }
+        if incidents is not None:
+            entry["incidents"] = incidents.get(day, [])
+        entries.append(entry)
     return entries

@@ -3,17 +3,28 @@
 Built with ElementTree, which escapes all text; characters XML 1.0 cannot
 carry are replaced first, so the feed stays well-formed whatever was typed
 into an incident.
+
+Ids are permanent, never built from the request's ``Host`` header: with
+``SERVER_STATUS_BASE_URL`` set the feed's id is its URL under that base and an
+entry's id a ``tag:`` URI of the base's host, the incident's start date and
+its path; without it both are name-based ``urn:uuid:`` ids derived from the
+URL prefix (and for entries the incident's id and start), so they survive a
+change of host name or proxy.
 """
 
 from __future__ import annotations
 
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from .xmltext import xml_chars
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+#: Namespace of the name-based ids used when no base URL is configured.
+_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/flask-server-status/")
 
 
 def _child(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -40,17 +51,45 @@ def _entry_content(incident: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def feed_id(base_url: str | None, url_prefix: str) -> str:
+    """The feed's permanent id (see the module docstring)."""
+    if base_url is not None:
+        return f"{base_url}{url_prefix}/feed.atom"
+    return _name_id(f"{url_prefix}/feed.atom")
+
+
+def entry_id(base_url: str | None, url_prefix: str, incident: Mapping[str, Any]) -> str:
+    """An incident's permanent id: its start tells a reused id (a new database) apart."""
+    path = f"{url_prefix}/incidents/{incident['id']}"
+    if base_url is not None:
+        split = urlsplit(base_url)
+        day = str(incident["started_at"])[:10]
+        return f"tag:{split.hostname},{day}:{split.path}{path}"
+    return _name_id(f"{path}@{incident['started_at']}")
+
+
+def _name_id(name: str) -> str:
+    return uuid.uuid5(_ID_NAMESPACE, name).urn
+
+
 def render_feed(
     *,
     title: str,
     page_url: str,
     feed_url: str,
+    base_url: str | None,
+    url_prefix: str,
     generated_at: str,
     incidents: Sequence[Mapping[str, Any]],
 ) -> bytes:
-    """An Atom document with one entry per incident (public incident dicts)."""
+    """An Atom document with one entry per incident (public incident dicts).
+
+    ``page_url`` and ``feed_url`` are the links; ``base_url`` (the configured
+    ``SERVER_STATUS_BASE_URL`` or ``None``) and ``url_prefix`` make the ids.
+    Each entry links to its incident on the page and in the JSON API.
+    """
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
-    _child(feed, "id", feed_url)
+    _child(feed, "id", feed_id(base_url, url_prefix))
     _child(feed, "title", f"{title} status")
     entries_updated = [_entry_updated(incident) for incident in incidents]
     _child(feed, "updated", max(entries_updated, default=generated_at))
@@ -60,12 +99,17 @@ def render_feed(
     _child(feed, "link", rel="alternate", type="text/html", href=page_url)
     for incident, updated in zip(incidents, entries_updated, strict=True):
         entry = _child(feed, "entry")
-        _child(entry, "id", f"{page_url}#incident-{incident['id']}")
-        state = "Resolved" if incident["status"] == "resolved" else "Ongoing"
+        _child(entry, "id", entry_id(base_url, url_prefix, incident))
+        resolved = incident["status"] == "resolved"
+        state = "Resolved" if resolved else "Ongoing"
         _child(entry, "title", f"[{state}] {incident['title']}")
         _child(entry, "published", incident["started_at"])
         _child(entry, "updated", updated)
-        _child(entry, "link", rel="alternate", type="text/html", href=page_url)
+        # The page's element ids: ongoing incidents are listed, past ones folded.
+        anchor = f"{'past-' if resolved else ''}incident-{incident['id']}"
+        _child(entry, "link", rel="alternate", type="text/html", href=f"{page_url}#{anchor}")
+        api_url = f"{page_url}api/incidents/{incident['id']}"
+        _child(entry, "link", rel="related", type="application/json", href=api_url)
         _child(entry, "content", _entry_content(incident), type="text")
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document

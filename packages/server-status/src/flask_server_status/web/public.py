@@ -29,8 +29,9 @@ STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
 PAGE_FILE = "index.html"
 MISSING_BUNDLE = (
     "The status page is not built: flask_server_status/static/index.html is missing.\n"
-    "Build the frontend bundle with `nox -s frontend` (or install a released wheel,\n"
-    "which ships it). The JSON API under api/ works without it.\n"
+    "Released wheels of flask-server-status ship it: reinstall the package from PyPI.\n"
+    "In a source checkout, build it with `npm ci && npm run build` in frontend/.\n"
+    "The JSON API under api/ works without it.\n"
 )
 
 
@@ -115,10 +116,17 @@ def public_blueprint(state: StatusState) -> Blueprint:
         return _public(json_response(document))
 
     def feed() -> ResponseReturnValue:
+        base = settings.base_url
         body = render_feed(
             title=settings.page_title,
-            page_url=url_for(".page", _external=True),
-            feed_url=url_for(".feed", _external=True),
+            page_url=f"{base}{settings.url_prefix}/" if base else url_for(".page", _external=True),
+            feed_url=(
+                f"{base}{settings.url_prefix}/feed.atom"
+                if base
+                else url_for(".feed", _external=True)
+            ),
+            base_url=base,
+            url_prefix=settings.url_prefix,
             generated_at=isoformat(utcnow()) or "",
             incidents=reports.feed_incidents(state.engine),
         )
@@ -135,7 +143,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         )
         if found is None:
             raise ApiError(404, f"no route with id {route_id}")
-        return _svg(uptime_badge(f"{found['name']} {window}", found["uptime"][window]))
+        return _svg(uptime_badge(found["name"], window, found["uptime"][window]))
 
     for rule, endpoint, view in (
         ("/", "page", page),
