@@ -115,6 +115,7 @@ def test_30d_and_90d_windows_count_days_of_the_zone(make_app: MakeApp) -> None:
         "client_errors": 0,
         "uptime": 100.0,
         "latency_p95_ms": detail["history"][0]["latency_p95_ms"],
+        "latency_p99_ms": detail["history"][0]["latency_p99_ms"],
         "incidents": [],
     }
     summary = read_summary(app, now, days=31)

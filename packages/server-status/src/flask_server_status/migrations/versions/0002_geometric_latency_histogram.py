@@ -77,6 +77,36 @@ def _tables(buckets: str, latency: str) -> tuple[sa.TableClause, sa.TableClause]
     return old, new
 
 
+def _bucket_table(name: str, *, old_columns: bool) -> sa.Table:
+    """The complete bucket table with or without the old histogram columns.
+
+    Given to batch mode as ``copy_from``, so SQLite's table rebuild needs no
+    reflection and ``flask server-status db upgrade --sql`` works offline.
+    """
+    metadata = sa.MetaData()
+    sa.Table("server_status_routes", metadata, sa.Column("id", sa.Integer(), primary_key=True))
+    counters = ("requests", "successes", "failures", "client_errors")
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("route_id", sa.Integer(), nullable=False),
+        sa.Column("bucket_start", sa.DateTime(), nullable=False),
+        *(sa.Column(c, sa.BigInteger(), server_default="0", nullable=False) for c in counters),
+        sa.Column("latency_sum_ms", sa.Float(), server_default="0", nullable=False),
+        *(
+            sa.Column(c, sa.BigInteger(), server_default="0", nullable=False)
+            for c in (OLD_COLUMNS if old_columns else ())
+        ),
+        sa.ForeignKeyConstraint(
+            ["route_id"],
+            ["server_status_routes.id"],
+            name=f"fk_{name}_route_id_server_status_routes",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("route_id", "bucket_start", name=f"pk_{name}"),
+    )
+
+
 def _create_latency_table(name: str) -> None:
     op.create_table(
         name,
@@ -112,7 +142,9 @@ def upgrade() -> None:
                     ["route_id", "bucket_start", "bucket_index", "requests"], counts
                 )
             )
-        with op.batch_alter_table(buckets) as batch:
+        with op.batch_alter_table(
+            buckets, copy_from=_bucket_table(buckets, old_columns=True)
+        ) as batch:
             for column in OLD_COLUMNS:
                 batch.drop_column(column)
 
@@ -125,7 +157,9 @@ def downgrade() -> None:
     for index in range(low, high + 1):
         ranges.setdefault(bisect_left(OLD_BOUNDS_MS, representative(index)), []).append(index)
     for buckets, latency in TABLES:
-        with op.batch_alter_table(buckets) as batch:
+        with op.batch_alter_table(
+            buckets, copy_from=_bucket_table(buckets, old_columns=False)
+        ) as batch:
             for column in OLD_COLUMNS:
                 batch.add_column(
                     sa.Column(column, sa.BigInteger(), server_default="0", nullable=False)
