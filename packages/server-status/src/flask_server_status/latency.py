@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from math import ceil, log
 
 #: Largest relative error of a percentile (0.04: within 4 %).
 RELATIVE_ACCURACY = 0.04
@@ -47,7 +48,7 @@ def slot_of(latency_ms: float) -> int:
     if latency_ms > MAX_MS:
         return SLOTS - 1
     # Neither end of the range is near a bucket bound, so rounding cannot leave it.
-    return math.ceil(math.log(latency_ms) * _INVERSE_LOG_GAMMA) - MIN_INDEX
+    return ceil(log(latency_ms) * _INVERSE_LOG_GAMMA) - MIN_INDEX
 
 
 def index_of(latency_ms: float) -> int:
