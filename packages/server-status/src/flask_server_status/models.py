@@ -87,7 +87,8 @@ def bucket_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _bucket_table(name: str) -> sa.Table:
+def _keyed_by_route_and_bucket(name: str, *columns: sa.Column[Any]) -> sa.Table:
+    """A table whose primary key starts with ``(route_id, bucket_start)``."""
     return sa.Table(
         name,
         metadata,
@@ -98,8 +99,12 @@ def _bucket_table(name: str) -> sa.Table:
             primary_key=True,
         ),
         sa.Column("bucket_start", sa.DateTime, primary_key=True),
-        *bucket_columns(),
+        *columns,
     )
+
+
+def _bucket_table(name: str) -> sa.Table:
+    return _keyed_by_route_and_bucket(name, *bucket_columns())
 
 
 minute_buckets = _bucket_table("server_status_minute_buckets")
@@ -115,16 +120,8 @@ BUCKET_TABLES: dict[str, sa.Table] = {
 
 
 def _latency_table(name: str) -> sa.Table:
-    return sa.Table(
+    return _keyed_by_route_and_bucket(
         name,
-        metadata,
-        sa.Column(
-            "route_id",
-            sa.Integer,
-            sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        sa.Column("bucket_start", sa.DateTime, primary_key=True),
         # autoincrement=False: part of a composite key, never generated.
         sa.Column("bucket_index", sa.SmallInteger, primary_key=True, autoincrement=False),
         sa.Column("requests", sa.BigInteger, nullable=False),
