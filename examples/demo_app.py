@@ -5,7 +5,9 @@
   instance folder (examples/instance/)
 
 A background thread sends the app a request every half second, some of which
-fail, so the status page shows real data a minute after start.
+fail, so the status page shows real data a minute after start. Those failures
+are deliberate: each logs one line, not a traceback, so the start-up lines
+(the URLs and the admin API example) stay readable in the console.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import random
 import threading
 import time
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
-from flask import Flask, abort, jsonify
+from flask import Flask, abort, jsonify, request
 
 from flask_management_endpoints import ManagementEndpoints
 from flask_server_status import FlaskStatus
@@ -30,10 +33,32 @@ CHECKOUT_FAILURE_RATE = 0.08
 DEFAULT_ADMIN_SECRET = "demo-admin-secret"  # noqa: S105 (a demo, on loopback)
 
 
+class PaymentProviderTimeoutError(RuntimeError):
+    """The demo's deliberate checkout failure."""
+
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
+
+
+class DemoFlask(Flask):
+    """Flask, logging the deliberate checkout failures in one line."""
+
+    def log_exception(self, exc_info: ExcInfo) -> None:
+        error = exc_info[1]
+        if isinstance(error, PaymentProviderTimeoutError):
+            # Still an unhandled exception (a 500, and flask-server-status notes
+            # its type and message for the automatic incident), but an expected
+            # one: a traceback would only bury the start-up lines.
+            self.logger.warning("%s %s failed on purpose: %s", request.method, request.path, error)
+            return
+        super().log_exception(exc_info)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the demo app; ``config`` overrides its defaults (tests use their own database)."""
-    app = Flask(__name__)
+    app = DemoFlask(__name__)
     app.config.update(
+        DEMO_CHECKOUT_FAILURE_RATE=CHECKOUT_FAILURE_RATE,
         VERSION="1.4.2",
         SERVER_STATUS_PAGE_TITLE="Demo shop",
         SERVER_STATUS_FLUSH_INTERVAL_SECONDS=5,
@@ -77,8 +102,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Checkout
         Takes the order; the payment provider fails now and then.
         """
-        if random.random() < CHECKOUT_FAILURE_RATE:
-            raise RuntimeError("payment provider timed out")
+        if random.random() < app.config["DEMO_CHECKOUT_FAILURE_RATE"]:
+            raise PaymentProviderTimeoutError("payment provider timed out")
         return jsonify({"order": random.randint(1000, 9999)}), 201
 
     @app.get("/search")
@@ -113,16 +138,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--no-traffic", action="store_true", help="do not send demo traffic")
+    parser.add_argument(
+        "--failure-rate",
+        type=float,
+        default=CHECKOUT_FAILURE_RATE,
+        help="share of checkouts that fail (default %(default)s)",
+    )
+    parser.add_argument(
+        "--database", help="SQLAlchemy URL of the status database (default: the instance folder)"
+    )
     args = parser.parse_args()
 
-    app = create_app()
+    config: dict[str, Any] = {"DEMO_CHECKOUT_FAILURE_RATE": args.failure_rate}
+    if args.database:
+        config["SERVER_STATUS_DATABASE_URI"] = args.database
+    app = create_app(config)
     stop = threading.Event()
     secret = app.config["SERVER_STATUS_API_SECRET"]
+    base = f"http://127.0.0.1:{args.port}"
     print(
+        f"Status page:          {base}/status/\n"
+        f"Management endpoints: {base}/z/health, {base}/z/info, {base}/z/version\n"
         "Try the admin API, e.g. open an incident:\n"
         f"  curl -X POST -H 'Authorization: Bearer {secret}' -H 'Content-Type: application/json' "
         f'-d \'{{"title": "Slow checkout", "status": "investigating", '
-        f'"message": "Looking into it"}}\' http://127.0.0.1:{args.port}/flask-status/incidents'
+        f'"message": "Looking into it"}}\' {base}/flask-status/incidents',
+        flush=True,
     )
     if not args.no_traffic:
         threading.Thread(target=send_traffic, args=(app, stop), daemon=True).start()

@@ -16,7 +16,9 @@ const ROUTE_STATES = {
   degraded: { tone: 'warn', label: 'Degraded' },
   outage: { tone: 'bad', label: 'Outage' },
   maintenance: { tone: 'maint', label: 'Maintenance' },
-  no_data: { tone: 'none', label: 'No data yet' },
+  // No requests in 24 h while instances reported, versus nobody reporting at all.
+  no_traffic: { tone: 'idle', label: 'No traffic' },
+  no_data: { tone: 'none', label: 'No data' },
 };
 
 const OVERALL_STATES = {

@@ -91,8 +91,9 @@ describe('day states', () => {
   });
 
   test('every route and overall state has a label and a glyph, not only a colour', () => {
-    for (const s of ['operational', 'degraded', 'outage', 'maintenance', 'no_data']) {
+    for (const s of ['operational', 'degraded', 'outage', 'maintenance', 'no_traffic', 'no_data']) {
       const state = routeState(s);
+      assert.notEqual(state.label, 'Unknown', s);
       assert.ok(state.label.length > 0);
       assert.ok(TONES[state.tone].glyph);
     }
@@ -105,6 +106,7 @@ describe('day states', () => {
       assert.notEqual(state.label, 'No requests', s);
     }
     assert.equal(routeState('something-new').label, 'Unknown');
+    assert.notEqual(routeState('no_traffic').tone, routeState('no_data').tone);
     const glyphs = new Set(Object.values(TONES).map((t) => t.glyph));
     assert.equal(glyphs.size, Object.keys(TONES).length);
   });

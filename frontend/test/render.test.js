@@ -92,7 +92,8 @@ describe('route rows', () => {
     ['degraded', 'warn', 'Degraded'],
     ['outage', 'bad', 'Outage'],
     ['maintenance', 'maint', 'Maintenance'],
-    ['no_data', 'none', 'No data yet'],
+    ['no_traffic', 'idle', 'No traffic'],
+    ['no_data', 'none', 'No data'],
   ]) {
     test(`route state ${status} renders as shape, glyph and text`, () => {
       const doc = pageDocument();

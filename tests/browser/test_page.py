@@ -29,7 +29,8 @@ ROUTE_LABELS = {
     "degraded": "Degraded",
     "outage": "Outage",
     "maintenance": "Maintenance",
-    "no_data": "No data yet",
+    "no_traffic": "No traffic",
+    "no_data": "No data",
 }
 
 

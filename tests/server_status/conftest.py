@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from flask_server_status import get_state
 from tests.server_status.sample_app import create_app
+from tests.server_status.tcp_proxy import TcpProxy
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,3 +38,12 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
         state = get_state(app)
         state.flusher.stop(flush=False)
         state.engine.dispose()
+
+
+@pytest.fixture
+def proxy(postgres_url: str) -> Iterator[TcpProxy]:
+    """A loopback proxy in front of the test's PostgreSQL (see tcp_proxy.py)."""
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    yield proxy
+    proxy.stop()

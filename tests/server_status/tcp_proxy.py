@@ -3,7 +3,10 @@
 Pointing the extension at the proxy instead of PostgreSQL lets a test take
 the database away mid-run (:meth:`TcpProxy.cut`: live connections are reset
 and new ones refused) and bring it back (:meth:`TcpProxy.restore`) without
-touching the real server.
+touching the real server. :meth:`TcpProxy.lose_next_commit_ack` makes it
+forward the next PostgreSQL ``COMMIT``, wait for the server's answer (so the
+transaction *is* committed) and cut that connection instead of delivering
+the answer: a lost acknowledgement.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 
@@ -26,6 +30,9 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._lose_commit_ack = threading.Event()
+        #: Acknowledgements of COMMIT swallowed so far.
+        self.lost_acks = 0
 
     def url_for(self, database_url: str) -> str:
         """``database_url`` with its host and port replaced by the proxy's."""
@@ -59,6 +66,10 @@ class TcpProxy:
 
     stop = cut
 
+    def lose_next_commit_ack(self) -> None:
+        """Swallow the server's answer to the next ``COMMIT`` and cut its connection."""
+        self._lose_commit_ack.set()
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -73,15 +84,62 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._connections += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+            committing = threading.Event()
+            threading.Thread(
+                target=self._pump_requests, args=(client, upstream, committing), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump_answers, args=(upstream, client, committing), daemon=True
+            ).start()
+
+    def _pump_requests(
+        self, source: socket.socket, sink: socket.socket, committing: threading.Event
+    ) -> None:
+        """Client to server; marks the connection when it carries an armed COMMIT."""
+
+        def watch(data: bytes) -> None:
+            if self._lose_commit_ack.is_set() and COMMIT_MESSAGE in data:
+                self._lose_commit_ack.clear()
+                committing.set()
+
+        _pump(source, sink, watch)
+
+    def _pump_answers(
+        self, source: socket.socket, sink: socket.socket, committing: threading.Event
+    ) -> None:
+        """Server to client; after an armed COMMIT, swallows the answer and cuts."""
+
+        def watch(data: bytes) -> None:
+            if committing.is_set():
+                self.lost_acks += 1
+                raise _CutError
+
+        _pump(source, sink, watch, before_send=True)
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
+#: A PostgreSQL simple-protocol Query message carrying ``COMMIT`` (as psycopg sends it).
+COMMIT_MESSAGE = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+
+
+class _CutError(Exception):
+    """Raised by a watcher to cut the connection instead of forwarding."""
+
+
+def _pump(
+    source: socket.socket,
+    sink: socket.socket,
+    watch: Callable[[bytes], None] | None = None,
+    *,
+    before_send: bool = False,
+) -> None:
     try:
         while data := source.recv(65536):
+            if watch is not None and before_send:
+                watch(data)
             sink.sendall(data)
-    except OSError:
+            if watch is not None and not before_send:
+                watch(data)
+    except (OSError, _CutError):
         pass
     finally:
         for sock in (source, sink):

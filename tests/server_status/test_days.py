@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import zoneinfo
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from flask_server_status.aggregate import SUCCESSES
 from flask_server_status.clock import minute_of
 from flask_server_status.config import ConfigError, read_settings
 from flask_server_status.incidents import create_incident, record_status
+from flask_server_status.reports.coverage import covered_minutes_by_day
 from flask_server_status.routes import RouteInfo, sync_routes
 from tests.server_status.api.contract import shipped_document, validator
 
@@ -116,6 +117,8 @@ def test_30d_and_90d_windows_count_days_of_the_zone(make_app: MakeApp) -> None:
         "uptime": 100.0,
         "latency_p95_ms": detail["history"][0]["latency_p95_ms"],
         "latency_p99_ms": detail["history"][0]["latency_p99_ms"],
+        "state": "operational",
+        "coverage": 0.0,  # counts written without a heartbeat
         "incidents": [],
     }
     summary = read_summary(app, now, days=31)
@@ -242,3 +245,12 @@ def test_without_a_time_zone_database_the_error_says_to_install_tzdata(
     finally:
         zoneinfo.reset_tzpath()
         zoneinfo.ZoneInfo.clear_cache()
+
+
+def test_heartbeat_coverage_is_split_at_the_zones_midnight_to_the_minute() -> None:
+    # Kolkata is UTC+5:30: its midnight falls at 18:30 UTC, inside the hour.
+    every_minute = (1 << 60) - 1
+    masks = {datetime(2026, 11, 20, 18, 0): every_minute, datetime(2026, 11, 20, 19, 0): 1}
+    by_day = covered_minutes_by_day(masks, zoneinfo.ZoneInfo("Asia/Kolkata"))
+    assert by_day == {date(2026, 11, 20): 30, date(2026, 11, 21): 31}
+    assert covered_minutes_by_day(masks) == {date(2026, 11, 20): 61}

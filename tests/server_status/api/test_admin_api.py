@@ -177,6 +177,11 @@ INVALID: list[tuple[str, str, dict[str, Any], str]] = [
     ("post", "/incidents", {"title": "x", "route_ids": [True]}, "route_ids must be a list"),
     ("post", "/incidents", {"title": "x", "route_ids": [2**40]}, "route_ids must be a list"),
     ("post", "/incidents", {"title": "x", "route_ids": "1"}, "route_ids must be a list"),
+    ("post", "/incidents", {"title": "x", "route_ids": [1.5]}, "route_ids must be a list"),
+    ("post", "/incidents", {"title": "x", "route_ids": [1, 501] * 251}, "at most 500 integer"),
+    ("post", "/incidents", {"title": "x", "route_ids": [3, 2, 3, 2]}, "repeats id(s): 2, 3"),
+    ("patch", "/incidents/{incident}", {"route_ids": [1, 1.0]}, "route_ids repeats id(s): 1"),
+    ("patch", "/maintenance/{maintenance}", {"route_ids": [4, 4]}, "route_ids repeats id(s): 4"),
     ("post", "/incidents", {"title": "x", "route_ids": [424242]}, "unknown route id(s): 424242"),
     ("post", "/incidents", {"title": "x", "started_at": "yesterday"}, "started_at must be an ISO"),
     ("post", "/incidents", {"title": "x", "started_at": "2026-11-21T10:00:00"}, "UTC offset"),
@@ -315,6 +320,28 @@ def _bucket_rows(app: Flask, route_id: int) -> int:
             ).scalar_one()
             for table in models.BUCKET_TABLES.values()
         )
+
+
+def test_early_years_come_back_padded_to_four_digits(api: ContractClient) -> None:
+    """The document's Timestamp has a four-digit year; strftime's %Y would write 999."""
+    window = {"title": "w", "starts_at": "0001-01-01T00:00:00Z", "ends_at": "0999-06-01T12:00:00Z"}
+    created = _json(api.admin("post", f"{A}/maintenance", json=window))
+    assert (created["starts_at"], created["ends_at"]) == (window["starts_at"], window["ends_at"])
+    incident = api.admin(
+        "post", f"{A}/incidents", json={"title": "x", "started_at": window["ends_at"]}
+    )
+    assert _json(incident)["started_at"] == "0999-06-01T12:00:00Z"
+
+
+def test_an_integral_number_is_an_id(api: ContractClient, status_app: Flask) -> None:
+    """JSON Schema's ``integer`` includes 3.0, so the server takes it as the id 3."""
+    api.client.get("/user/1")
+    _flush(status_app)
+    route_id = _json(api.get("/status/api/routes"))["routes"][0]["id"]
+    body = {"title": "x", "route_ids": [float(route_id)]}
+    created = api.admin("post", f"{A}/incidents", json=body)
+    assert created.status_code == 201
+    assert _json(created)["route_ids"] == [route_id]
 
 
 def test_delete_removes_route_and_history_until_re_added(api: ContractClient) -> None:

@@ -162,6 +162,8 @@ def test_page_has_a_content_security_policy_and_no_answer_is_sniffed(
     [
         ("TRACE", "/status/api/status", 405),
         ("PROPFIND", "/status/", 405),
+        ("TRACE", "/status", 405),  # GET redirects to /status/; other methods are wrong
+        ("OPTIONS", "/status", 204),
         ("GET", "/status/api/status%0A", 404),
         ("GET", "/status/no-such-page", 404),
         ("POST", "/status/badges/x%0Ay.svg", 404),
@@ -182,9 +184,10 @@ def test_unrouted_requests_under_the_prefixes_answer_json(
     client = app.test_client()
     answer = client.open(path, method=method, headers={"Authorization": "Bearer s3cret"})
     assert answer.status_code == status
-    assert answer.get_json()["error"]["status"] == status
+    if status != 204:
+        assert answer.get_json()["error"]["status"] == status
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
-    if status == 405:
+    if status in (204, 405):
         assert "OPTIONS" in answer.headers["Allow"]
     assert client.get("/no-such-page").get_data(as_text=True) == "host error page"
 

@@ -83,19 +83,25 @@ class PendingBuffer:
         #: Requests that could not be kept since the process started.
         self.dropped = 0
 
-    def merge(self, buckets: dict[BucketKey, Counters], errors: dict[str, ErrorInfo]) -> int:
-        """Add drained counts; returns how many requests had to be dropped now."""
+    def merge(
+        self, buckets: dict[BucketKey, Counters], errors: dict[str, ErrorInfo], *, held: int = 0
+    ) -> int:
+        """Add drained counts; returns how many requests had to be dropped now.
+
+        ``held`` buckets kept elsewhere (unconfirmed flush batches) count
+        against the bound too.
+        """
         dropped = 0
         for key, counters in buckets.items():
-            held = self.buckets.get(key)
-            if held is None:
-                if len(self.buckets) >= self.max_buckets:
+            kept = self.buckets.get(key)
+            if kept is None:
+                if len(self.buckets) + held >= self.max_buckets:
                     dropped += int(counters[REQUESTS])
                     continue
                 self.buckets[key] = list(counters)
             else:
                 for index, value in enumerate(counters):
-                    held[index] += value
+                    kept[index] += value
         self.errors.update(errors)
         self.dropped += dropped
         return dropped

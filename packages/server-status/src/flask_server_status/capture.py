@@ -29,8 +29,10 @@ from flask import Flask, Request, Response, got_request_exception, request
 from werkzeug.local import LocalProxy
 
 from .aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate, ErrorInfo
+from .bounds import fit
 from .config import Settings
 from .flusher import Flusher
+from .models import incidents
 from .routes import UNMATCHED, RuleLike
 
 if TYPE_CHECKING:
@@ -53,14 +55,21 @@ def outcome_of(status: int, failure_statuses: frozenset[int]) -> int:
 
 
 def describe_exception(error: BaseException) -> ErrorInfo:
-    """``(qualified type name, message)`` of an exception, message truncated."""
+    """``(qualified type name, message)`` of an exception, each fitted to its column.
+
+    The message is cut to :data:`ERROR_MESSAGE_LIMIT` characters: admins need
+    its start, not a whole dump.
+    """
     kind = type(error)
     name = (
         kind.__qualname__
         if kind.__module__ == "builtins"
         else f"{kind.__module__}.{kind.__qualname__}"
     )
-    return name, str(error)[:ERROR_MESSAGE_LIMIT]
+    columns = incidents.c
+    return fit(name, columns.error_type), fit(
+        str(error)[:ERROR_MESSAGE_LIMIT], columns.error_message
+    )
 
 
 class Recorder:

@@ -59,6 +59,16 @@ def bucket_start(moment: datetime, granularity: str, zone: tzinfo = UTC) -> date
     return day_label(local_date(moment, zone))
 
 
+def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The naive UTC instants where the zone's date ``day`` starts and the next one starts.
+
+    23 or 25 hours apart on the days daylight saving time changes.
+    """
+    start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    return start.replace(tzinfo=None), end.replace(tzinfo=None)
+
+
 def isodate(day: date) -> str:
     """A calendar day as RFC 3339 ``full-date``: ``YYYY-MM-DD`` with a four-digit year."""
     return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"

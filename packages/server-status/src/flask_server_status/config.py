@@ -9,6 +9,7 @@ otherwise be ignored silently), raises :class:`ConfigError` naming the key.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_RECORD_UNMATCHED": False,
     "SERVER_STATUS_FLUSH_INTERVAL_SECONDS": 10.0,
     "SERVER_STATUS_BUFFER_MAX_BUCKETS": 20_000,
+    "SERVER_STATUS_SPOOL_DIR": None,
     "SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD": 5,
     "SERVER_STATUS_INCIDENT_WINDOW_SECONDS": 300,
     "SERVER_STATUS_INCIDENT_QUIET_SECONDS": 600,
@@ -108,6 +110,8 @@ class Settings:
     record_unmatched: bool
     flush_interval_seconds: float
     buffer_max_buckets: int
+    #: Folder of the crash spool: ``None`` for the app's instance folder, ``False`` for none.
+    spool_dir: str | bool | None
     incident_failure_threshold: int
     incident_window_seconds: int
     incident_quiet_seconds: int
@@ -253,6 +257,14 @@ def _secret(key: str, value: Any) -> str | None:
     return configured_token(secret)
 
 
+def _spool_dir(key: str, value: Any) -> str | bool | None:
+    if value is None or value is False:
+        return value
+    if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+        raise ConfigError(key, f"expected a folder path, None or False, got {value!r}")
+    return str(os.fspath(value))
+
+
 def _rules(key: str, value: Any) -> frozenset[str] | None:
     if value is None:
         return None
@@ -374,6 +386,7 @@ def read_settings(
             integer=False,
         ),
         buffer_max_buckets=integer("SERVER_STATUS_BUFFER_MAX_BUCKETS"),
+        spool_dir=_spool_dir("SERVER_STATUS_SPOOL_DIR", get("SERVER_STATUS_SPOOL_DIR")),
         incident_failure_threshold=integer("SERVER_STATUS_INCIDENT_FAILURE_THRESHOLD"),
         incident_window_seconds=integer("SERVER_STATUS_INCIDENT_WINDOW_SECONDS", minimum=60),
         incident_quiet_seconds=integer("SERVER_STATUS_INCIDENT_QUIET_SECONDS"),

@@ -237,6 +237,43 @@ maintenance_routes = _link_table(
 )
 
 
+#: The flush ledger: one row per applied flush batch, written in the batch's own
+#: transaction, so a batch retried after a lost COMMIT acknowledgement (or
+#: replayed from the spool after a crash) is recognised and not added twice.
+#: Pruned after :data:`~.store.FLUSH_LEDGER_RETENTION`.
+flushes = sa.Table(
+    "server_status_flushes",
+    metadata,
+    sa.Column("batch_id", sa.String(36), primary_key=True),
+    sa.Column("applied_at", sa.DateTime, nullable=False, index=True),
+)
+
+#: Every process that ever flushed: it upserts its row (``last_seen``) with every
+#: flush, also when it served nothing.
+instances = sa.Table(
+    "server_status_instances",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("version", sa.String(50), nullable=False),
+    sa.Column("first_seen", sa.DateTime, nullable=False),
+    sa.Column("last_seen", sa.DateTime, nullable=False, index=True),
+)
+
+#: Heartbeat coverage: per UTC hour, a bit mask of the minutes (bit ``m`` for
+#: minute ``m`` of the hour) during which at least one instance was running
+#: and counting. Writers OR their bits in, so concurrent and repeated writes
+#: are harmless. A minute without its bit had no instance reporting: "no data",
+#: not "no traffic".
+coverage = sa.Table(
+    "server_status_coverage",
+    metadata,
+    sa.Column("hour_start", sa.DateTime, primary_key=True),
+    sa.Column("minutes", sa.BigInteger, nullable=False, default=0, server_default="0"),
+)
+
+
 def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:
     """An ``INSERT`` supporting ``on_conflict_do_*`` for the connection's database."""
     name = connection.dialect.name

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Protocol
 import sqlalchemy as sa
 from flask import Flask
 
+from .bounds import fit
 from .config import Settings
 from .errors import NotFoundError
 from .models import (
@@ -152,6 +153,16 @@ class RouteRegistry:
         return app_routes(self.app, self.should_record, unmatched=self._unmatched)
 
 
+def stored_info(info: RouteInfo) -> RouteInfo:
+    """``info`` with every text fitted to its column (see :func:`.bounds.fit`)."""
+    columns = routes_table.c
+    return RouteInfo(
+        fit(info.endpoint, columns.endpoint),
+        fit(info.name, columns.name),
+        fit(info.doc, columns.doc),
+    )
+
+
 def sync_routes(
     connection: sa.Connection, infos: Mapping[str, RouteInfo], now: datetime
 ) -> dict[str, LiveRoute]:
@@ -161,12 +172,19 @@ def sync_routes(
     processes are ignored); rules that already have a row are not re-inserted,
     so a PostgreSQL id sequence is not consumed on every flush. Names and
     descriptions follow the docstrings unless an admin renamed the route.
-    Tombstoned rules are left alone and not returned.
+    Tombstoned rules are left alone and not returned. Every text is fitted to
+    its column first, so the result is keyed by the caller's rules while the
+    rows hold the fitted ones (rules sharing their first 500 characters share
+    one row).
     """
     if not infos:
         return {}
-    rows = _rows_for(connection, infos)
-    missing = sorted(set(infos) - {row["rule"] for row in rows})
+    by_stored: dict[str, list[str]] = {}
+    for rule in sorted(infos):
+        by_stored.setdefault(fit(rule, routes_table.c.rule), []).append(rule)
+    fitted = {stored: stored_info(infos[rules[0]]) for stored, rules in by_stored.items()}
+    rows = _rows_for(connection, fitted)
+    missing = sorted(set(fitted) - {row["rule"] for row in rows})
     if missing:
         insert = dialect_insert(connection, routes_table).on_conflict_do_nothing(
             index_elements=["rule"]
@@ -176,23 +194,24 @@ def sync_routes(
             [
                 {
                     "rule": rule,
-                    "endpoint": infos[rule].endpoint,
-                    "name": infos[rule].name,
-                    "doc": infos[rule].doc,
+                    "endpoint": fitted[rule].endpoint,
+                    "name": fitted[rule].name,
+                    "doc": fitted[rule].doc,
                     "name_overridden": False,
                     "created_at": now,
                 }
                 for rule in missing
             ],
         )
-        rows = _rows_for(connection, infos)
+        rows = _rows_for(connection, fitted)
     live: dict[str, LiveRoute] = {}
     for row in rows:
         if row["deleted_at"] is not None:
             continue
-        info = infos[row["rule"]]
+        info = fitted[row["rule"]]
         overridden = bool(row["name_overridden"])
-        live[row["rule"]] = LiveRoute(row["id"], row["name"] if overridden else info.name)
+        route = LiveRoute(row["id"], row["name"] if overridden else info.name)
+        live.update(dict.fromkeys(by_stored[row["rule"]], route))
         if not overridden and (row["name"], row["doc"], row["endpoint"]) != (
             info.name,
             info.doc,

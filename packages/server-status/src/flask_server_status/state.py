@@ -57,7 +57,9 @@ class StatusState:
         self.registry = RouteRegistry(app, settings)
         self.database = Database(app, settings)
         self.aggregate = Aggregate()
-        self.flusher = Flusher(self.aggregate, self.database, self.registry, settings)
+        self.flusher = Flusher(
+            self.aggregate, self.database, self.registry, settings, spool_folder(app, settings)
+        )
         self.recorder = Recorder(
             settings, self.aggregate, self.registry.should_record, self.flusher
         )
@@ -109,6 +111,18 @@ class StatusState:
         self.aggregate.reset_after_fork()
         self.flusher.reset_after_fork()
         self.database.reset_after_fork()
+
+
+def spool_folder(app: Flask, settings: Settings) -> str | None:
+    """The folder of this app's crash spools (``None`` when turned off).
+
+    Nothing is created here: the flusher makes it on its first batch.
+    """
+    if settings.spool_dir is False:
+        return None
+    if isinstance(settings.spool_dir, str):
+        return settings.spool_dir
+    return os.path.join(app.instance_path, "server_status_spool")
 
 
 def _register_process_hooks(state: StatusState) -> None:

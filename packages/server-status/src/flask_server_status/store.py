@@ -1,8 +1,10 @@
 """The storage layer's writes: the flush transaction, the additive upsert, retention.
 
-:func:`write_flush` is the whole transaction one flush commits: sync the
-route rows, add the counts, open, refresh and resolve automatic incidents,
-and (when due) prune old buckets.
+:func:`write_flush` is the whole transaction one flush commits: record the
+process's heartbeat, claim the flush batches in the ledger (a batch applied
+before is skipped: exactly once), sync the route rows, add the counts, open,
+refresh and resolve automatic incidents, mark the heartbeat coverage and
+(when due) prune old buckets, ledger rows and instances.
 
 Every flush adds its per-minute deltas to the minute bucket *and* to the hour
 and day buckets that contain it, in one transaction, with
@@ -28,19 +30,25 @@ and beside each at most one latency row per histogram bucket its requests hit
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 
-from .aggregate import FAILURES, PendingBuffer
+from .aggregate import FAILURES, REQUESTS
 from .automatic_incidents import RouteFailures, update_automatic_incidents
+from .batches import Batch, merged
 from .clock import bucket_start, minute_start
 from .config import Settings
+from .instances import Instance, mark_coverage, prune_instances, touch_instance
 from .latency import MIN_INDEX
+from .ledger import claim, prune_ledger
 from .models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, dialect_insert
-from .routes import RouteInfo, sync_routes
+from .routes import LiveRoute, RouteInfo, sync_routes
 
 #: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order
 #: followed by the histogram slots (as the aggregate keeps them), where minute
@@ -151,42 +159,148 @@ def apply_retention(connection: sa.Connection, now: datetime, settings: Settings
     return deleted
 
 
+#: Errors that mean "the database rejects these rows", not "the database is
+#: unreachable": after one, the flush is retried with every part isolated.
+REJECTED_ROWS = (sa.exc.DataError, sa.exc.IntegrityError)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """This process, and the minutes it has been running since its last heartbeat."""
+
+    instance: Instance
+    minutes: range
+
+
+@dataclass
+class FlushResult:
+    """What one committed flush did."""
+
+    #: Batches applied now (the others had been applied before).
+    applied: int = 0
+    #: Requests of parts the database rejected, dropped.
+    dropped: int = 0
+    #: The rejected parts ("route '/x'") and the database's reason.
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class _Parts:
+    """Runs parts of a flush each in its own savepoint when isolating."""
+
+    def __init__(self, connection: sa.Connection, result: FlushResult, *, isolate: bool) -> None:
+        self.connection = connection
+        self.result = result
+        self.isolate = isolate
+
+    @contextlib.contextmanager
+    def part(self, name: str, requests: int) -> Iterator[None]:
+        """A part that, when isolating, is rolled back alone if the database rejects it."""
+        if not self.isolate:
+            yield
+            return
+        try:
+            with self.connection.begin_nested():
+                yield
+        except REJECTED_ROWS as error:
+            self.result.failed[name] = str(error.orig).strip().splitlines()[0]
+            self.result.dropped += requests
+
+
 def write_flush(
     engine: sa.Engine,
-    pending: PendingBuffer,
+    batches: Sequence[Batch],
     routes: Mapping[str, RouteInfo],
     now: datetime,
     settings: Settings,
     *,
+    heartbeat: Heartbeat | None,
     prune: bool,
-) -> None:
-    """Write ``pending`` in one transaction at ``now``; raises when the database fails.
+) -> FlushResult:
+    """Apply ``batches`` (those not applied before) in one transaction at ``now``.
 
+    Raises when the database fails; nothing is written unless the whole
+    transaction commits, and batches already in the flush ledger are skipped,
+    so a failed flush can be retried as is, whatever its outcome was.
     ``routes`` are the app's recorded rules (rules counted but no longer in
     the app get a row named after the rule). Counts of tombstoned routes are
-    dropped. ``prune`` also applies retention. Nothing is written unless the
-    whole transaction commits, so a failed flush can be retried as is.
+    dropped. ``heartbeat`` records this process as alive; ``prune`` also
+    applies retention.
+
+    When the database rejects some rows (:data:`REJECTED_ROWS`), the flush is
+    retried once with every route's sync, every route's counts and the
+    incident update each in a savepoint: the rejected parts are left out and
+    listed in the result, everything else is stored.
     """
-    infos = dict(routes)
-    for rule, _minute in pending.buckets:
-        infos.setdefault(rule, RouteInfo("", rule, ""))
+    try:
+        with engine.begin() as connection:
+            return _write(connection, batches, routes, now, settings, heartbeat, prune, False)
+    except REJECTED_ROWS:
+        pass
     with engine.begin() as connection:
+        return _write(connection, batches, routes, now, settings, heartbeat, prune, True)
+
+
+def _write(
+    connection: sa.Connection,
+    batches: Sequence[Batch],
+    routes: Mapping[str, RouteInfo],
+    now: datetime,
+    settings: Settings,
+    heartbeat: Heartbeat | None,
+    prune: bool,
+    isolate: bool,
+) -> FlushResult:
+    result = FlushResult()
+    parts = _Parts(connection, result, isolate=isolate)
+    if heartbeat is not None:
+        # First, so on SQLite this INSERT opens the transaction before any SAVEPOINT.
+        touch_instance(connection, heartbeat.instance, now)
+    fresh = claim(connection, [batch.id for batch in batches], now)
+    result.applied = len(fresh)
+    buckets, errors = merged(batch for batch in batches if batch.id in fresh)
+    requests: Counter[str] = Counter()
+    for (rule, _minute), counters in buckets.items():
+        requests[rule] += int(counters[REQUESTS])
+    infos = dict(routes)
+    for rule in requests:
+        infos.setdefault(rule, RouteInfo("", rule, ""))
+    if isolate:
+        live: dict[str, LiveRoute] = {}
+        for rule in sorted(infos):
+            with parts.part(f"route {rule!r}", requests[rule]):
+                live.update(sync_routes(connection, {rule: infos[rule]}, now))
+    else:
         live = sync_routes(connection, infos, now)
-        counts: dict[tuple[int, int], list[float]] = {}
-        failures: dict[int, RouteFailures] = {}
-        for (rule, minute), counters in pending.buckets.items():
-            route = live.get(rule)
-            if route is None:
-                continue  # deleted by an admin: ignored until re-added
-            counts[(route.id, minute)] = counters
-            if counters[FAILURES]:
-                failed_at = min(now, minute_start(minute) + timedelta(minutes=1))
-                seen = failures.get(route.id)
-                if seen is None or seen.last_failure_at < failed_at:
-                    failures[route.id] = RouteFailures(
-                        route.name, failed_at, pending.errors.get(rule)
-                    )
+    counts: dict[tuple[int, int], list[float]] = {}
+    failures: dict[int, RouteFailures] = {}
+    rules: dict[int, str] = {}
+    for (rule, minute), counters in buckets.items():
+        route = live.get(rule)
+        if route is None:
+            continue  # deleted by an admin (or rejected above): ignored
+        rules[route.id] = rule
+        counts[(route.id, minute)] = counters
+        if counters[FAILURES]:
+            failed_at = min(now, minute_start(minute) + timedelta(minutes=1))
+            seen = failures.get(route.id)
+            if seen is None or seen.last_failure_at < failed_at:
+                failures[route.id] = RouteFailures(route.name, failed_at, errors.get(rule))
+    if isolate:
+        for route_id, rule in sorted(rules.items()):
+            with parts.part(f"counts of route {rule!r}", requests[rule]):
+                add_counts(
+                    connection,
+                    {k: v for k, v in counts.items() if k[0] == route_id},
+                    settings.timezone,
+                )
+    else:
         add_counts(connection, counts, settings.timezone)
+    with parts.part("automatic incidents", 0):
         update_automatic_incidents(connection, failures, now, settings)
-        if prune:
-            apply_retention(connection, now, settings)
+    if heartbeat is not None:
+        mark_coverage(connection, heartbeat.minutes)
+    if prune:
+        apply_retention(connection, now, settings)
+        prune_ledger(connection, now)
+        prune_instances(connection, now, retention_cutoffs(now, settings)["day"])
+    return result

@@ -8,8 +8,9 @@ documented JSON objects.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine, RowMapping
@@ -17,7 +18,8 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from .. import models
 from ..clock import isoformat, utcnow
 from ..config import Settings
-from .days import DayIncidents, day_incidents
+from .coverage import covered_minutes, covered_minutes_by_day, instances_reporting, load_coverage
+from .days import WIDEST_OFFSET, DayIncidents, day_incidents
 from .objects import (
     PAST_DAYS,
     PAST_LIMIT,
@@ -52,6 +54,8 @@ class Report:
     upcoming_maintenance: list[dict[str, Any]]
     #: Per route and day, the incidents of the history (empty without ``history``).
     day_incidents: DayIncidents
+    #: Heartbeat coverage masks by hour, from the oldest history day on.
+    coverage: dict[datetime, int]
 
     @classmethod
     def load(
@@ -86,6 +90,9 @@ class Report:
         active_rows = active_maintenance_rows(conn, now)
         upcoming_rows = upcoming_maintenance_rows(conn, now) if page else []
         windows = maintenance_dicts(conn, active_rows + upcoming_rows, now)
+        # The zone's first history day may start up to WIDEST_OFFSET before its label.
+        first_day = window.start_days(history_days or 1)
+        since = min(first_day - WIDEST_OFFSET, window.day_start_24h)
         return cls(
             conn=conn,
             settings=settings,
@@ -99,15 +106,29 @@ class Report:
             day_incidents=(
                 {} if history_days is None else day_incidents(conn, route_ids, window, history_days)
             ),
+            coverage=load_coverage(conn, since),
         )
 
     def status_of(self, route_id: int) -> str:
+        windows = self.stats[route_id].windows
         return route_status(
             route_id,
-            has_data=self.stats[route_id].windows["90d"].requests > 0,
+            has_data=windows["90d"].requests > 0,
             open_incidents=self.open_incidents,
             active_maintenance=self.active_maintenance,
+            recent_traffic=windows["24h"].requests > 0,
+            recently_reporting=self.reported_in_24h,
         )
+
+    @functools.cached_property
+    def covered_by_day(self) -> dict[date, int]:
+        return covered_minutes_by_day(self.coverage, self.window.zone)
+
+    @functools.cached_property
+    def reported_in_24h(self) -> bool:
+        """Whether any instance reported during the 24h window."""
+        end = self.window.minute + timedelta(minutes=1)
+        return covered_minutes(self.coverage, self.window.day_start_24h, end) > 0
 
     def overall(self) -> dict[str, str]:
         """The overall status object of the loaded routes."""
@@ -136,7 +157,11 @@ class Report:
         }
         if history_days is not None:
             result["history"] = history(
-                stats, self.window, history_days, self.day_incidents.get(row["id"], {})
+                stats,
+                self.window,
+                history_days,
+                self.covered_by_day,
+                self.day_incidents.get(row["id"], {}),
             )
         return result
 
@@ -161,6 +186,7 @@ def summary(
             },
             "generated_at": isoformat(moment),
             "timezone": settings.timezone_name,
+            "instances": {"reporting": instances_reporting(conn, moment, settings)},
             "status": report.overall(),
             "routes": [report.route(row, history_days=days) for row in report.routes],
             "incidents": {

@@ -25,7 +25,7 @@ from .statistics import Window
 DayIncidents = dict[int, dict[date, list[dict[str, Any]]]]
 
 #: The widest gap between a zone's midnight and UTC midnight (UTC-12 to UTC+14 exist).
-_WIDEST_OFFSET = timedelta(hours=15)
+WIDEST_OFFSET = timedelta(hours=15)
 #: The open time of an incident ends just before ``resolved_at``.
 _JUST_BEFORE = timedelta(microseconds=1)
 
@@ -43,7 +43,7 @@ def day_incidents(
     incidents, links = models.incidents, models.incident_routes
     # A UTC bound that is sure to include the zone's first day; the exact
     # days are decided below from each incident's times.
-    since = window.start_days(days) - _WIDEST_OFFSET
+    since = window.start_days(days) - WIDEST_OFFSET
     rows = conn.execute(
         sa.select(
             incidents.c.id,

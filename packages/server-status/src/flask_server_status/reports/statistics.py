@@ -30,12 +30,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import models
-from ..clock import bucket_start, isodate
+from ..clock import bucket_start, day_bounds, isodate
 from ..latency import PERCENTILES, percentile, rank_reached, representative
+from .status_rules import day_state
 
 WINDOWS: tuple[str, ...] = ("24h", "7d", "30d", "90d")
 #: The longest daily history an answer carries (``days`` query parameter).
 MAX_HISTORY_DAYS = 90
+
+MINUTE = timedelta(minutes=1)
 
 
 def uptime_percent(requests: int, failures: int) -> float | None:
@@ -274,10 +277,15 @@ def history(
     stats: RouteStats,
     window: Window,
     days: int,
+    covered: Mapping[date, int],
     incidents: Mapping[date, list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
-    """``days`` daily entries ending today, oldest first, empty days included.
+    """``days`` daily entries of the page's zone ending today, oldest first, empty days included.
 
+    ``covered`` is the heartbeat coverage (minutes with an instance reporting)
+    per day of the zone: each entry's ``state`` tells a day without requests
+    that was covered (``no_traffic``) from one that was not (``no_data``), and
+    ``coverage`` is the share of the day's minutes so far that were covered.
     With ``incidents`` (the route's incidents per day), every entry lists its
     day's incidents, an empty list on days without.
     """
@@ -287,6 +295,9 @@ def history(
         day = first + timedelta(days=offset)
         counts = stats.days.get(day, Counts())
         latency = stats.day_latency.get(day, {})
+        minutes = covered.get(day, 0)
+        start, end = day_bounds(day, window.zone)
+        elapsed = max(1, (min(end, window.minute + MINUTE) - start) // MINUTE)
         entry: dict[str, Any] = {
             "date": isodate(day),
             "requests": counts.requests,
@@ -295,6 +306,8 @@ def history(
             "uptime": counts.uptime,
             "latency_p95_ms": round_ms(latency.get(PERCENTILES["p95"])),
             "latency_p99_ms": round_ms(latency.get(PERCENTILES["p99"])),
+            "state": day_state(counts.requests, counts.failures, minutes),
+            "coverage": min(100.0, round(minutes * 100 / elapsed, 2)),
         }
         if incidents is not None:
             entry["incidents"] = incidents.get(day, [])

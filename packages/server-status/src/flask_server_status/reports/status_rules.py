@@ -31,11 +31,17 @@ def route_status(
     has_data: bool,
     open_incidents: Sequence[Mapping[str, Any]],
     active_maintenance: Sequence[Mapping[str, Any]],
+    recent_traffic: bool = True,
+    recently_reporting: bool = True,
 ) -> str:
-    """Maintenance, then the worst open incident's impact, then data or no data.
+    """Maintenance, then the worst open incident's impact, then traffic.
 
     An open incident with impact ``major`` or ``critical`` means ``outage``,
-    ``minor`` means ``degraded``; impact ``none`` is informational.
+    ``minor`` means ``degraded``; impact ``none`` is informational. A route
+    that never had traffic is ``no_data``; one without requests in the last
+    24 hours is ``no_traffic`` while instances reported in that time and
+    ``no_data`` when none did (the app was down): silence is never
+    ``operational``.
     """
     if any(_affects(window["route_ids"], route_id) for window in active_maintenance):
         return "maintenance"
@@ -44,7 +50,25 @@ def route_status(
         return "outage"
     if "minor" in impacts:
         return "degraded"
-    return "operational" if has_data else "no_data"
+    if not has_data:
+        return "no_data"
+    if not recent_traffic:
+        return "no_traffic" if recently_reporting else "no_data"
+    return "operational"
+
+
+def judged_day_state(requests: int, failures: int) -> str:
+    """The state of a day that had requests: the hook where judgement of a day's
+    traffic (its incidents, its error budget) decides; ``operational`` until then."""
+    return "operational"
+
+
+def day_state(requests: int, failures: int, covered_minutes: int) -> str:
+    """A history day's state: judged when it had requests, else ``no_traffic`` when
+    an instance reported during it and ``no_data`` when none did."""
+    if requests:
+        return judged_day_state(requests, failures)
+    return "no_traffic" if covered_minutes else "no_data"
 
 
 def overall_indicator(

@@ -81,6 +81,14 @@ def install_unrouted_answers(app: Flask, prefixes: Sequence[Prefix]) -> None:
         prefix = next((p for p in ordered if p.covers(request.path)), None)
         if prefix is None:
             return None  # the host's own path
+        if isinstance(error, NotFound) and not request.path.endswith("/"):
+            # Werkzeug redirects ``/status`` to the rule ``/status/`` for that
+            # rule's methods only, and answers 404 for the others: they are a
+            # wrong method, not a wrong path.
+            adapter = app.url_map.bind_to_environ(request.environ)
+            methods = adapter.allowed_methods(request.path + "/")
+            if methods:
+                error = MethodNotAllowed(valid_methods=methods)
         try:
             prefix.guard()
         except ApiError as refused:

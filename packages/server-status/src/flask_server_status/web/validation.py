@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +73,17 @@ def read_json_object(max_bytes: int) -> dict[str, Any]:
     return body
 
 
+def _integral(item: object) -> int | None:
+    """``item`` as an int when it is a JSON integer (``3`` or ``3.0``), else ``None``."""
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, int):
+        return item
+    if isinstance(item, float) and item.is_integer():
+        return int(item)
+    return None
+
+
 class Fields:
     """Typed access to the fields of a JSON object body."""
 
@@ -122,20 +134,28 @@ class Fields:
         return value
 
     def ids(self, name: str) -> list[int] | None:
-        """A list of ids (``None`` when absent), duplicates removed."""
+        """A list of distinct ids (``None`` when absent), sorted.
+
+        An integral number such as ``3.0`` is the id 3: JSON Schema's
+        ``integer`` (what openapi.json promises) includes it. A repeated id is
+        refused, as the document's ``uniqueItems`` says.
+        """
         if name not in self.body:
             return None
         value = self.body[name]
-        if (
-            not isinstance(value, list)
-            or len(value) > MAX_IDS
-            or not all(
-                isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= MAX_ID
-                for item in value
-            )
-        ):
-            raise ApiError(422, f"{name} must be a list of at most {MAX_IDS} positive integer ids")
-        return sorted(set(value))
+        reason = f"{name} must be a list of at most {MAX_IDS} integer ids from 1 to {MAX_ID}"
+        if not isinstance(value, list) or len(value) > MAX_IDS:
+            raise ApiError(422, reason)
+        ids: list[int] = []
+        for item in value:
+            number = _integral(item)
+            if number is None or not 1 <= number <= MAX_ID:
+                raise ApiError(422, reason)
+            ids.append(number)
+        repeated = sorted(number for number, count in Counter(ids).items() if count > 1)
+        if repeated:
+            raise ApiError(422, f"{name} repeats id(s): {', '.join(map(str, repeated))}")
+        return sorted(ids)
 
     def time(self, name: str) -> datetime | None:
         """An ISO 8601 date-time with offset, as naive UTC (``None`` when absent)."""
