@@ -1,8 +1,8 @@
 """Reported p50/p95/p99 are within 5 % of the exact percentiles of the latencies served.
 
 Known latencies (0.2 ms to 30 s, several distributions, a seeded RNG) go
-through the real write path: the capture aggregate, the flush thread's pending
-buffer, the flush transaction (``store.write_flush``) into minute, hourly and
+through the real write path: the capture aggregate, a flush batch, the flush
+transaction (``store.write_flush``) into minute, hourly and
 daily rows, then the reports. The exact value is the nearest-rank percentile
 of the replayed samples. On SQLite and PostgreSQL.
 """
@@ -19,7 +19,8 @@ import pytest
 from flask import Flask
 
 from flask_server_status import get_state, reports
-from flask_server_status.aggregate import SUCCESSES, Aggregate, PendingBuffer
+from flask_server_status.aggregate import SUCCESSES, Aggregate
+from flask_server_status.batches import Batch
 from flask_server_status.clock import minute_of
 from flask_server_status.latency import PERCENTILES
 from flask_server_status.routes import RouteInfo
@@ -65,12 +66,15 @@ def replay(app: Flask) -> dict[str, list[tuple[datetime, float]]]:
             latency_ms = draw(rng)
             samples.append((at, latency_ms))
             aggregate.add(rule, minute_of(at), SUCCESSES, latency_ms)
-    state = get_state(app)
-    pending = PendingBuffer(max_buckets=100_000)
-    pending.merge(*aggregate.drain())
-    infos = {rule: RouteInfo(rule.strip("/"), rule, "") for rule in DISTRIBUTIONS}
-    write_flush(state.engine, pending, infos, NOW, state.settings, prune=False)
+    flush(app, aggregate, {rule: RouteInfo(rule.strip("/"), rule, "") for rule in DISTRIBUTIONS})
     return replayed
+
+
+def flush(app: Flask, aggregate: Aggregate, routes: dict[str, RouteInfo]) -> None:
+    """What the flush thread does with the aggregate: one batch, one flush transaction."""
+    state = get_state(app)
+    batch = Batch.new(NOW, *aggregate.drain())
+    write_flush(state.engine, [batch], routes, NOW, state.settings, heartbeat=None, prune=False)
 
 
 def assert_close(reported: float | None, exact: float, what: str) -> None:
@@ -148,11 +152,7 @@ def test_recorded_latencies_around_1_ms_report_p50_within_5_percent(
     samples = [latency_ms * rng.uniform(0.98, 1.02) for _ in range(500)]
     for sample in samples:
         aggregate.add("/", minute_of(NOW), SUCCESSES, sample)
-    pending = PendingBuffer(max_buckets=10)
-    pending.merge(*aggregate.drain())
-    write_flush(
-        state.engine, pending, {"/": RouteInfo("Home", "/", "")}, NOW, state.settings, prune=False
-    )
+    flush(app, aggregate, {"/": RouteInfo("Home", "/", "")})
     [route] = [
         r
         for r in reports.route_list(state.engine, state.settings, now=NOW)["routes"]
