@@ -6,7 +6,8 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, HISTOGRAM_COLUMNS, routes
+from flask_server_status.latency import SLOTS, slot_of
+from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, routes
 
 OUTCOMES = ("requests", "successes", "failures", "client_errors")
 
@@ -25,6 +26,21 @@ def stored_totals(engine: sa.Engine, granularity: str = "minute") -> dict[str, C
         }
 
 
+def stored_histograms(engine: sa.Engine, granularity: str = "minute") -> dict[str, dict[int, int]]:
+    """``{rule: {bucket index: requests}}`` of the latency rows, summed over all buckets."""
+    table = LATENCY_TABLES[granularity]
+    query = (
+        sa.select(routes.c.rule, table.c.bucket_index, sa.func.sum(table.c.requests))
+        .join(routes, routes.c.id == table.c.route_id)
+        .group_by(routes.c.rule, table.c.bucket_index)
+    )
+    histograms: dict[str, dict[int, int]] = {}
+    with engine.connect() as connection:
+        for rule, index, requests in connection.execute(query):
+            histograms.setdefault(rule, {})[index] = int(requests)
+    return histograms
+
+
 def outcome_totals(engine: sa.Engine, granularity: str = "minute") -> dict[str, dict[str, int]]:
     """Only the outcome counters of :func:`stored_totals`, with zeros left out."""
     return {
@@ -41,14 +57,19 @@ def stored_requests(engine: sa.Engine) -> int:
         return 0
 
 
-def bucket_counters(requests: int, failures: int = 0) -> list[float]:
-    """One bucket's counters (``COUNTER_COLUMNS`` order) for :func:`store.add_counts`:
-    ``requests`` of which ``failures`` failed, every one answered within the first
-    latency bound."""
+def bucket_counters(requests: int, failures: int = 0, latency_ms: float = 1.0) -> list[float]:
+    """One bucket's counters as the aggregate keeps them, for :func:`store.add_counts`:
+    ``requests`` of which ``failures`` failed, every one answered in ``latency_ms``."""
     values = dict.fromkeys(COUNTER_COLUMNS, 0.0)
-    values.update(requests=requests, successes=requests - failures, failures=failures)
-    values[HISTOGRAM_COLUMNS[0]] = requests
-    return [values[name] for name in COUNTER_COLUMNS]
+    values.update(
+        requests=requests,
+        successes=requests - failures,
+        failures=failures,
+        latency_sum_ms=requests * latency_ms,
+    )
+    histogram = [0.0] * SLOTS
+    histogram[slot_of(latency_ms)] = requests
+    return [values[name] for name in COUNTER_COLUMNS] + histogram
 
 
 def failed_counts(requests: int) -> list[float]:

@@ -116,6 +116,7 @@ def test_30d_and_90d_windows_count_days_of_the_zone(make_app: MakeApp) -> None:
         "client_errors": 0,
         "uptime": 100.0,
         "latency_p95_ms": detail["history"][0]["latency_p95_ms"],
+        "latency_p99_ms": detail["history"][0]["latency_p99_ms"],
         "state": "operational",
         "coverage": 0.0,  # counts written without a heartbeat
         "incidents": [],

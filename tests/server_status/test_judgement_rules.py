@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flask_server_status.config import ConfigError, read_settings
+from flask_server_status.latency import index_of, representative
 from flask_server_status.reports.judgement import (
     QUIET,
     WINDOWS,
@@ -98,16 +99,17 @@ def test_the_latency_objective_makes_degraded_possible() -> None:
     slow = Objectives(99.9, 10, latency_ms=50, latency_percentile=95)
     counts = steady(100, 0.0)
     for name in ("5m", "1h"):
-        counts[name].histogram = [0, 0, 0, counts[name].requests] + [0] * 8  # 25-50 ms
+        counts[name].histogram = {index_of(40.0): counts[name].requests}
     assert judge(counts, slow) is None
     for name in ("5m", "1h"):
-        counts[name].histogram = [0, 0, 0, 0, counts[name].requests] + [0] * 7  # 50-100 ms
+        counts[name].histogram = {index_of(80.0): counts[name].requests}
     verdict = judge(counts, slow)
     assert verdict is not None
     assert (verdict.alert, verdict.severity) == ("latency", "minor")
+    measured = format_number(representative(index_of(80.0)))  # 80 ms within 4 %
     assert verdict.evidence == (
-        "p95 latency was 98 ms over the last 5 minutes (500 requests) and 98 ms over the "
-        "last hour, above the 50 ms objective."
+        f"p95 latency was {measured} ms over the last 5 minutes (500 requests) and "
+        f"{measured} ms over the last hour, above the 50 ms objective."
     )
 
 
@@ -165,6 +167,11 @@ def test_overrides_by_rule_then_endpoint_then_default() -> None:
         ),
         ({"SERVER_STATUS_SLO_OVERRIDES": ["/login"]}, "SERVER_STATUS_SLO_OVERRIDES", "mapping"),
         ({"SERVER_STATUS_LATENCY_OBJECTIVE_MS": -5}, "SERVER_STATUS_LATENCY_OBJECTIVE_MS", ">="),
+        (
+            {"SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE": 100},
+            "SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE",
+            "from 1 to 99",
+        ),
         (
             {"SERVER_STATUS_INCIDENT_QUIET_SECONDS": 10},
             "SERVER_STATUS_INCIDENT_QUIET_SECONDS",

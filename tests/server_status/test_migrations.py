@@ -158,3 +158,94 @@ def test_host_autogenerate_ignores_our_tables_with_the_documented_filter(
         db.engine.dispose()
     # Without the filter the host's autogenerate would drop our tables.
     assert removed >= OUR_TABLES
+
+
+OLD_BUCKET_TABLES = ("minute", "hourly", "daily")
+
+
+def reflected(engine: sa.Engine, name: str) -> sa.Table:
+    """A table as the database has it now (the models know only the head schema)."""
+    return sa.Table(name, sa.MetaData(), autoload_with=engine)
+
+
+#: Old fixed-bound histogram counts of one bucket, and the latency each maps to.
+OLD_COUNTS = {"latency_le_5": 10, "latency_le_100": 80, "latency_le_500": 5, "latency_overflow": 5}
+MAPPED_TO_MS = {"latency_le_5": 2.5, "latency_le_100": 75.0, "latency_le_500": 375.0}
+MAPPED_TO_MS["latency_overflow"] = 15_000.0
+
+
+def test_upgrade_from_0001_carries_old_histograms_forward_and_downgrade_restores_them(
+    engine: sa.Engine,
+) -> None:
+    from datetime import datetime
+
+    from flask_server_status import latency, reports
+    from flask_server_status.config import read_settings
+    from flask_server_status.reports.statistics import round_ms
+
+    now = datetime(2026, 11, 21, 15, 30)
+    starts = {
+        "minute": now,
+        "hourly": now.replace(minute=0),
+        "daily": now.replace(hour=0, minute=0),
+    }
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO server_status_routes (id, rule, endpoint, name, doc, "
+                "name_overridden, created_at) VALUES (1, '/old', 'old', 'Old', '', :no, :at)"
+            ),
+            {"no": False, "at": now},
+        )
+        for name in OLD_BUCKET_TABLES:
+            connection.execute(
+                reflected(engine, f"server_status_{name}_buckets").insert(),
+                {
+                    "route_id": 1,
+                    "bucket_start": starts[name],
+                    **{"requests": 100, "successes": 100, "latency_sum_ms": 80000},
+                    **OLD_COUNTS,
+                },
+            )
+
+    migrate.upgrade(engine)
+    assert migrate.schema_differences(engine) == []
+    expected = {latency.index_of(MAPPED_TO_MS[c]): n for c, n in OLD_COUNTS.items()}
+    for name in OLD_BUCKET_TABLES:
+        columns = {
+            c["name"] for c in sa.inspect(engine).get_columns(f"server_status_{name}_buckets")
+        }
+        assert not any(column.startswith("latency_le_") for column in columns)
+        table = reflected(engine, f"server_status_{name}_latency")
+        with engine.connect() as connection:
+            stored = dict(
+                connection.execute(
+                    sa.select(table.c.bucket_index, table.c.requests).where(
+                        table.c.route_id == 1, table.c.bucket_start == starts[name]
+                    )
+                ).all()
+            )
+        assert stored == expected, name
+    # The percentiles are those of the mapped latencies: 80 % at 75 ms, 5 % at 375 ms, ...
+    settings = read_settings({}, import_name="test")
+    [route] = reports.route_list(engine, settings, now=now)["routes"]
+    assert route["latency_ms"] == {
+        "p50": round_ms(latency.representative(latency.index_of(75.0))),
+        "p95": round_ms(latency.representative(latency.index_of(375.0))),
+        "p99": round_ms(latency.representative(latency.index_of(15_000.0))),
+    }
+    assert route["latency_ms"]["p50"] == pytest.approx(75.0, rel=latency.RELATIVE_ACCURACY)
+
+    migrate.downgrade(engine, "0001")
+    with engine.connect() as connection:
+        for name in OLD_BUCKET_TABLES:
+            row = (
+                connection.execute(sa.select(reflected(engine, f"server_status_{name}_buckets")))
+                .mappings()
+                .one()
+            )
+            old = {key: value for key, value in row.items() if key.startswith("latency_")}
+            assert old.pop("latency_sum_ms") == 80000
+            assert {key: value for key, value in old.items() if value} == OLD_COUNTS, name
+    assert not any(name.endswith("_latency") for name in table_names(engine))

@@ -12,16 +12,19 @@ import pytest
 import sqlalchemy as sa
 
 from flask_server_status import migrate
+from flask_server_status.aggregate import COUNTER_COUNT, HISTOGRAM_START
 from flask_server_status.clock import bucket_start, minute_of, minute_start
 from flask_server_status.config import read_settings
 from flask_server_status.engine import create_engine
-from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS
+from flask_server_status.latency import MIN_INDEX
+from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES
 from flask_server_status.routes import RouteInfo, sync_routes
 from flask_server_status.store import add_counts, apply_retention, retention_bounds
 from tests.server_status.processes import run_together
 
 START = datetime(2026, 1, 1)
-WIDTH = len(COUNTER_COLUMNS)
+#: The aggregate's counter list: the bucket counters, then the histogram slots.
+WIDTH = COUNTER_COUNT
 
 
 @pytest.fixture
@@ -45,17 +48,28 @@ def counters(requests: int, failures: int = 0) -> list[float]:
     values[1] = requests - failures
     values[2] = failures
     values[4] = 1.5 * requests
-    values[5] = requests
+    # Three histogram slots far apart, so buckets merge histograms of several slots.
+    values[HISTOGRAM_START + (requests % 3) * 60] = requests
     return values
 
 
 def rows(engine: sa.Engine, granularity: str) -> dict[tuple[int, datetime], tuple[float, ...]]:
+    """Stored buckets as counter lists like the aggregate's (histogram slots included)."""
     table = BUCKET_TABLES[granularity]
+    latency = LATENCY_TABLES[granularity]
     query = sa.select(
         table.c.route_id, table.c.bucket_start, *(table.c[c] for c in COUNTER_COLUMNS)
     )
+    stored: dict[tuple[int, datetime], list[float]] = {}
     with engine.connect() as connection:
-        return {(row[0], row[1]): tuple(row[2:]) for row in connection.execute(query)}
+        for row in connection.execute(query):
+            stored[(row[0], row[1])] = [*row[2:], *[0] * (WIDTH - HISTOGRAM_START)]
+        histogram = sa.select(
+            latency.c.route_id, latency.c.bucket_start, latency.c.bucket_index, latency.c.requests
+        )
+        for route_id, start, index, requests in connection.execute(histogram):
+            stored[(route_id, start)][HISTOGRAM_START + index - MIN_INDEX] = requests
+    return {key: tuple(values) for key, values in stored.items()}
 
 
 def test_hours_and_days_are_exact_sums_of_minutes(engine: sa.Engine) -> None:
@@ -95,7 +109,7 @@ def test_processes_adding_to_the_same_buckets_lose_nothing(
     run_together(
         f"""
         for _ in range(25):
-            values = [1.0, 1.0, 0.0, 0.0, 2.0, 1.0] + [0.0] * {WIDTH - 6}
+            values = [1.0, 1.0, 0.0, 0.0, 2.0, 1.0] + [0.0] * {WIDTH - 6}  # one at slot 0
             batch = {{({route_id}, {minute}): values, ({route_id}, {minute + 90}): values}}
             with engine.begin() as connection:
                 add_counts(connection, batch)
@@ -146,3 +160,8 @@ def test_retention_keeps_rows_per_route_bounded(engine: sa.Engine) -> None:
     assert min(start for _, start in minute_rows) >= now - timedelta(hours=25)
     assert len(rows(engine, "hour")) == 2 * 8 * 24
     assert len(rows(engine, "day")) == 2 * 90
+    # Latency rows are pruned with their buckets: one per bucket here (one slot each).
+    with engine.connect() as connection:
+        for granularity, table in LATENCY_TABLES.items():
+            count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            assert count == len(rows(engine, granularity)), granularity

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import math
 import random
+import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from flask_server_status import latency as latency_histogram
 from flask_server_status import models
 from flask_server_status.clock import bucket_start
 from flask_server_status.maintenance import create_maintenance
@@ -60,13 +62,13 @@ _NAMES = (
     ("/static-assets/<path:name>", "Assets"),
 )
 
-_BOUNDS = models.LATENCY_BUCKETS_MS
 _COLUMNS = models.COUNTER_COLUMNS
-#: A representative latency per histogram bucket, for ``latency_sum_ms``.
-_MIDPOINTS = (
-    *((b / 2 if i == 0 else (_BOUNDS[i - 1] + b) / 2) for i, b in enumerate(_BOUNDS)),
-    _BOUNDS[-1] * 1.5,
-)
+#: Latency strata of a bucket: ``(quantile, share of requests)``. Each stands for
+#: its share of the requests at that log-normal quantile: a few histogram rows
+#: per bucket keep seeding 90 days of 50 routes fast, and p50 < p95 < p99.
+_STRATA = ((0.1, 0.2), (0.3, 0.2), (0.5, 0.2), (0.7, 0.2), (0.9, 0.14), (0.97, 0.04), (0.995, 0.02))
+#: A bucket's counters (in COUNTER_COLUMNS order) and its histogram ``{slot: requests}``.
+_Counts = tuple[list[float], dict[int, int]]
 
 
 @dataclass
@@ -93,19 +95,11 @@ class _Profile:
 
 
 @functools.cache
-def _latency_shares(median_ms: float, sigma: float = 0.7) -> list[float]:
-    """Share of requests per histogram bucket for a log-normal latency."""
-
-    def cdf(x: float) -> float:
-        return 0.5 * (1 + math.erf((math.log(x) - math.log(median_ms)) / (sigma * math.sqrt(2))))
-
-    shares, previous = [], 0.0
-    for bound in _BOUNDS:
-        current = cdf(bound)
-        shares.append(current - previous)
-        previous = current
-    shares.append(1.0 - previous)
-    return shares
+def _strata(median_ms: float, sigma: float = 0.7) -> tuple[tuple[int, float], ...]:
+    """``(histogram slot, latency ms)`` of every stratum of a log-normal latency."""
+    normal = statistics.NormalDist()
+    latencies = [median_ms * math.exp(sigma * normal.inv_cdf(q)) for q, _share in _STRATA]
+    return tuple((latency_histogram.slot_of(latency), latency) for latency in latencies)
 
 
 def _split(total: int, shares: Sequence[float]) -> list[int]:
@@ -126,13 +120,18 @@ def _stochastic(value: float, rng: random.Random) -> int:
 
 def _bucket(
     requests: int, failure_rate: float, client_rate: float, median_ms: float, rng: random.Random
-) -> list[float]:
+) -> _Counts:
     failures = min(requests, _stochastic(requests * failure_rate, rng))
     client_errors = min(requests - failures, _stochastic(requests * client_rate, rng))
-    histogram = _split(requests, _latency_shares(median_ms))
-    latency_sum = sum(count * mid for count, mid in zip(histogram, _MIDPOINTS, strict=True))
+    histogram: dict[int, int] = {}
+    latency_sum = 0.0
+    shares = [share for _quantile, share in _STRATA]
+    for count, (slot, latency) in zip(_split(requests, shares), _strata(median_ms), strict=True):
+        if count:
+            histogram[slot] = histogram.get(slot, 0) + count
+            latency_sum += count * latency
     successes = requests - failures - client_errors
-    return [requests, successes, failures, client_errors, latency_sum, *histogram]
+    return [requests, successes, failures, client_errors, latency_sum], histogram
 
 
 def _diurnal(moment: datetime) -> float:
@@ -175,7 +174,7 @@ def _profiles(
 
 def _buckets(
     profile: _Profile, start: datetime, end: datetime, step: timedelta, rng: random.Random
-) -> Iterator[tuple[datetime, list[float]]]:
+) -> Iterator[tuple[datetime, _Counts]]:
     """Synthetic counters for every ``step`` from ``start`` to ``end`` (exclusive)."""
     per_step = profile.hourly_requests * step / timedelta(hours=1)
     moment = start
@@ -196,19 +195,39 @@ def _buckets(
         moment += step
 
 
-def _add(target: dict[Any, list[float]], key: Any, counters: Sequence[float]) -> None:
+def _add(target: dict[Any, _Counts], key: Any, counts: _Counts) -> None:
     held = target.get(key)
     if held is None:
-        target[key] = list(counters)
-    else:
-        for index, value in enumerate(counters):
-            held[index] += value
+        target[key] = (list(counts[0]), dict(counts[1]))
+        return
+    for index, value in enumerate(counts[0]):
+        held[0][index] += value
+    for slot, requests in counts[1].items():
+        held[1][slot] = held[1].get(slot, 0) + requests
 
 
-def _rows(counts: dict[tuple[int, datetime], list[float]]) -> list[dict[str, Any]]:
+def _rows(counts: dict[tuple[int, datetime], _Counts]) -> list[dict[str, Any]]:
     return [
-        {"route_id": route_id, "bucket_start": start, **dict(zip(_COLUMNS, counters, strict=True))}
-        for (route_id, start), counters in sorted(counts.items())
+        {
+            "route_id": route_id,
+            "bucket_start": start,
+            **dict(zip(_COLUMNS, counters, strict=True)),
+        }
+        for (route_id, start), (counters, _histogram) in sorted(counts.items())
+    ]
+
+
+def _latency_rows(counts: dict[tuple[int, datetime], _Counts]) -> list[dict[str, Any]]:
+    """The latency table rows of ``counts``: one per non-empty histogram slot."""
+    return [
+        {
+            "route_id": route_id,
+            "bucket_start": start,
+            "bucket_index": latency_histogram.MIN_INDEX + slot,
+            "requests": requests,
+        }
+        for (route_id, start), (_counters, histogram) in sorted(counts.items())
+        for slot, requests in sorted(histogram.items())
     ]
 
 
@@ -261,9 +280,9 @@ def seed_history(
                 ).scalar_one()
             )
 
-        minutes: dict[tuple[int, datetime], list[float]] = {}
-        hours: dict[tuple[int, datetime], list[float]] = {}
-        daily: dict[tuple[int, datetime], list[float]] = {}
+        minutes: dict[tuple[int, datetime], _Counts] = {}
+        hours: dict[tuple[int, datetime], _Counts] = {}
+        daily: dict[tuple[int, datetime], _Counts] = {}
         end = moment + timedelta(minutes=1)
         for route_id, profile in zip(route_ids, profiles, strict=True):
             start = first_day + timedelta(days=profile.first_day)
@@ -278,13 +297,10 @@ def seed_history(
             _add(daily, (route_id, bucket_start(hour, "day", zone)), counters)
 
         recent_hours = {key: value for key, value in hours.items() if key[1] >= hourly_from}
-        for table, counts in (
-            (models.minute_buckets, minutes),
-            (models.hourly_buckets, recent_hours),
-            (models.daily_buckets, daily),
-        ):
+        for granularity, counts in (("minute", minutes), ("hour", recent_hours), ("day", daily)):
             if counts:
-                conn.execute(sa.insert(table), _rows(counts))
+                conn.execute(sa.insert(models.BUCKET_TABLES[granularity]), _rows(counts))
+                conn.execute(sa.insert(models.LATENCY_TABLES[granularity]), _latency_rows(counts))
 
         seeded = SeededHistory(now=moment, route_ids=route_ids)
         seeded.quiet_route_ids = [

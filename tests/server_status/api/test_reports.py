@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,9 +18,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from flask_server_status import clock, get_state, models, reports
+from flask_server_status import clock, get_state, latency, reports
 from flask_server_status.aggregate import CLIENT_ERRORS, FAILURES, SUCCESSES, Aggregate
 from flask_server_status.clock import minute_of
+from flask_server_status.reports.statistics import round_ms
 from flask_server_status.routes import RouteInfo, sync_routes
 from flask_server_status.store import add_counts, apply_retention
 from tests.server_status.api.contract import ContractClient
@@ -29,7 +29,6 @@ from tests.support.status_seed import seed_history
 
 NOW = datetime(2026, 11, 21, 15, 37, 20)
 RULES = ("/orders", "/search", "/users/<int:id>")
-BOUNDS = models.LATENCY_BUCKETS_MS
 
 
 @dataclass(frozen=True)
@@ -98,29 +97,17 @@ def expected_uptime(requests: Sequence[Request]) -> float | None:
     return (len(requests) - failures) / len(requests) * 100
 
 
-def expected_percentile(latencies: Sequence[float], fraction: float) -> float | None:
-    """Interpolated percentile of the histogram the raw latencies fall into."""
+def nearest_rank(latencies: Sequence[float], percent: int) -> float:
+    """The exact nearest-rank percentile: the value of rank ceil(percent / 100 * n)."""
+    ordered = sorted(latencies)
+    return ordered[max(0, math.ceil(percent * len(ordered) / 100) - 1)]
+
+
+def expected_percentile(latencies: Sequence[float], percent: int) -> float | None:
+    """What the histogram answers: the representative of the bucket of the exact value."""
     if not latencies:
         return None
-    counts = [0] * (len(BOUNDS) + 1)
-    for latency in latencies:
-        counts[bisect_left(BOUNDS, latency)] += 1
-    rank = fraction * len(latencies)
-    seen = 0
-    for index, count in enumerate(counts):
-        if count and seen + count >= rank:
-            if index == len(BOUNDS):
-                return float(BOUNDS[-1])
-            lower = 0.0 if index == 0 else BOUNDS[index - 1]
-            return lower + (BOUNDS[index] - lower) * (rank - seen) / count
-        seen += count
-    raise AssertionError("unreachable")
-
-
-def bucket_bounds(value: float) -> tuple[float, float]:
-    index = bisect_left(BOUNDS, value)
-    lower = 0.0 if index == 0 else float(BOUNDS[index - 1])
-    return lower, float(BOUNDS[min(index, len(BOUNDS) - 1)])
+    return latency.representative(latency.index_of(nearest_rank(latencies, percent)))
 
 
 def in_window(request: Request, window: str, now: datetime) -> bool:
@@ -146,12 +133,11 @@ def assert_route_matches(route: dict, requests: Sequence[Request], now: datetime
     last_day = [r for r in requests if in_window(r, "24h", now)]
     assert route["requests_24h"] == len(last_day)
     latencies = [r.latency_ms for r in last_day]
-    for name, fraction in (("p50", 0.50), ("p95", 0.95)):
-        expected = expected_percentile(latencies, fraction)
-        assert route["latency_ms"][name] == pytest.approx(expected, abs=0.01), name
-        exact = sorted(latencies)[max(0, math.ceil(fraction * len(latencies)) - 1)]
-        lower, upper = bucket_bounds(exact)
-        assert lower <= route["latency_ms"][name] <= upper or exact > BOUNDS[-1]
+    for name, percent in latency.PERCENTILES.items():
+        expected = expected_percentile(latencies, percent)
+        assert route["latency_ms"][name] == round_ms(expected), name
+        exact = nearest_rank(latencies, percent)
+        assert route["latency_ms"][name] == pytest.approx(exact, rel=latency.RELATIVE_ACCURACY)
 
 
 def assert_history_matches(history: list[dict], requests: Sequence[Request], now: datetime) -> None:
@@ -166,12 +152,14 @@ def assert_history_matches(history: list[dict], requests: Sequence[Request], now
         assert entry["client_errors"] == sum(1 for r in day if 400 <= r.status < 500)
         if day:
             assert entry["uptime"] == pytest.approx(expected_uptime(day), abs=1e-4)
-            assert entry["latency_p95_ms"] == pytest.approx(
-                expected_percentile([r.latency_ms for r in day], 0.95), abs=0.01
-            )
+            for key, percent in (("latency_p95_ms", 95), ("latency_p99_ms", 99)):
+                assert entry[key] == round_ms(
+                    expected_percentile([r.latency_ms for r in day], percent)
+                )
         else:
             assert entry["uptime"] is None
             assert entry["latency_p95_ms"] is None
+            assert entry["latency_p99_ms"] is None
 
 
 def test_uptime_latency_and_history_match_brute_force(make_app: Callable[..., Flask]) -> None:
@@ -249,8 +237,9 @@ def test_summary_query_count_does_not_grow_with_routes(make_app: Callable[..., F
             )
         )
     assert counts[0] == counts[1]
-    assert counts[1] <= 17  # routes, 4 bucket reads, incidents, maintenance, day incidents,
+    # routes, 4 bucket reads, 2 latency reads, incidents, maintenance, day incidents,
     # coverage, instances, 2 judgement windows
+    assert counts[1] <= 19
 
 
 @pytest.mark.parametrize(
@@ -268,16 +257,17 @@ def test_uptime_is_exact_and_truncated(requests: int, failures: int, uptime: flo
     assert reports.uptime_percent(requests, failures) == uptime
 
 
-def test_percentile_interpolates_inside_the_bucket() -> None:
-    empty = [0] * len(models.HISTOGRAM_COLUMNS)
-    assert reports.percentile(empty, 0.5) is None
-    ten_in_second = empty.copy()
-    ten_in_second[1] = 10  # ten requests between 5 and 10 ms
-    assert reports.percentile(ten_in_second, 0.5) == pytest.approx(7.5)
-    assert reports.percentile(ten_in_second, 0.95) == pytest.approx(9.75)
-    overflow = empty.copy()
-    overflow[-1] = 3
-    assert reports.percentile(overflow, 0.5) == float(BOUNDS[-1])
+def test_percentile_answers_the_representative_of_the_bucket_holding_the_rank() -> None:
+    assert reports.percentile({}, 50) is None
+    ten_ms = latency.index_of(10.0)
+    histogram = {ten_ms: 94, ten_ms + 5: 5, latency.MAX_INDEX: 1}
+    assert reports.percentile(histogram, 50) == latency.representative(ten_ms)
+    assert reports.percentile(histogram, 94) == latency.representative(ten_ms)
+    assert reports.percentile(histogram, 95) == latency.representative(ten_ms + 5)
+    assert reports.percentile(histogram, 99) == latency.representative(ten_ms + 5)
+    # The last bucket holds everything above 60 s (clamped).
+    assert reports.percentile(histogram, 100) == pytest.approx(60_000, rel=0.04)
+    assert reports.percentile(histogram, 50) == pytest.approx(10.0, rel=0.04)
 
 
 def test_only_configured_routes_are_shown_and_quiet_ones_have_no_data(
@@ -294,5 +284,5 @@ def test_only_configured_routes_are_shown_and_quiet_ones_have_no_data(
     assert (routes["/"]["status"], routes["/"]["requests_24h"]) == ("operational", 2)
     assert routes["/items"]["status"] == "no_data"
     assert routes["/items"]["uptime"] == {"24h": None, "7d": None, "30d": None, "90d": None}
-    assert routes["/items"]["latency_ms"] == {"p50": None, "p95": None}
+    assert routes["/items"]["latency_ms"] == {"p50": None, "p95": None, "p99": None}
     assert api.get("/status/api/status").get_json()["status"]["indicator"] == "operational"

@@ -4,7 +4,8 @@ import importlib.metadata
 
 from .config import ConfigError
 from .extension import FlaskStatus
-from .models import LATENCY_BUCKETS_MS
+from .latency import RELATIVE_ACCURACY as LATENCY_RELATIVE_ACCURACY
+from .latency import UPPER_BOUNDS_MS as LATENCY_BUCKETS_MS
 from .routes import UnknownRouteError
 from .state import StatusState, get_state
 
@@ -15,6 +16,7 @@ except importlib.metadata.PackageNotFoundError:  # imported from a source tree n
 
 __all__ = [
     "LATENCY_BUCKETS_MS",
+    "LATENCY_RELATIVE_ACCURACY",
     "ConfigError",
     "FlaskStatus",
     "StatusState",

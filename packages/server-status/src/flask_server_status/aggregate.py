@@ -1,7 +1,10 @@
 """In-memory counters between two flushes, and the bounded buffer behind them.
 
 :class:`Aggregate` is what the request hook writes to: one counter list per
-``(rule, minute)``, updated under a lock held only for the increments.
+``(rule, minute)``, updated under a lock held only for the increments: the
+counters of :data:`~.models.COUNTER_COLUMNS`, then one count per latency
+histogram slot (:mod:`.latency`, dense: a list index is cheaper on the
+request path than a dict, and the flush stores only the non-empty slots).
 :class:`PendingBuffer` is what the flush thread owns: drained aggregates
 merged together until the database accepts them, capped at a number of
 ``(rule, minute)`` buckets so a long database outage cannot grow memory
@@ -11,14 +14,15 @@ without bound. Samples that do not fit are counted in ``dropped``.
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 
-from .models import COUNTER_COLUMNS, LATENCY_BUCKETS_MS
+from .latency import SLOTS, slot_of
+from .models import COUNTER_COLUMNS
 
 #: Positions in a counter list (same order as models.COUNTER_COLUMNS).
 REQUESTS, SUCCESSES, FAILURES, CLIENT_ERRORS, LATENCY_SUM = range(5)
-HISTOGRAM_START = 5
-COUNTER_COUNT = len(COUNTER_COLUMNS)
+#: Position of histogram slot 0; slot ``s`` is at ``HISTOGRAM_START + s``.
+HISTOGRAM_START = len(COUNTER_COLUMNS)
+COUNTER_COUNT = HISTOGRAM_START + SLOTS
 
 #: ``(rule, minute)`` where minute is ``int(unix_time) // 60``.
 BucketKey = tuple[str, int]
@@ -39,7 +43,7 @@ class Aggregate:
 
     def add(self, rule: str, minute: int, outcome: int, latency_ms: float) -> None:
         """Count one request. ``outcome`` is SUCCESSES, FAILURES or CLIENT_ERRORS."""
-        slot = HISTOGRAM_START + bisect_left(LATENCY_BUCKETS_MS, latency_ms)
+        slot = HISTOGRAM_START + slot_of(latency_ms)
         key = (rule, minute)
         with self._lock:
             counters = self._buckets.get(key)

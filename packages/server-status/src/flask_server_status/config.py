@@ -29,6 +29,7 @@ from .config_values import (
     optional_str,
     overrides,
     percent,
+    percentile_rank,
     quiet_seconds,
 )
 from .config_values import (
@@ -125,7 +126,7 @@ class Settings:
     slo_overrides: tuple[tuple[str, float], ...]
     slo_min_requests: int
     latency_objective_ms: float | None
-    latency_objective_percentile: float
+    latency_objective_percentile: int
     incident_quiet_seconds: int
     retention_minute_hours: int
     retention_hour_days: int
@@ -376,7 +377,7 @@ def read_settings(
         latency_objective_ms=optional_positive(
             "SERVER_STATUS_LATENCY_OBJECTIVE_MS", get("SERVER_STATUS_LATENCY_OBJECTIVE_MS")
         ),
-        latency_objective_percentile=percent(
+        latency_objective_percentile=percentile_rank(
             "SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE",
             get("SERVER_STATUS_LATENCY_OBJECTIVE_PERCENTILE"),
         ),

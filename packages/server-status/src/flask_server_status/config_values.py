@@ -66,6 +66,14 @@ def percent(key: str, value: Any) -> float:
     return number
 
 
+def percentile_rank(key: str, value: Any) -> int:
+    """A percentile as a whole percent from 1 to 99 (95 for p95)."""
+    rank: int = number(key, value, minimum=1, integer=True)
+    if rank > 99:
+        raise ConfigError(key, f"expected a whole percent from 1 to 99 such as 95, got {value!r}")
+    return rank
+
+
 def overrides(key: str, value: Any) -> tuple[tuple[str, float], ...]:
     if value is None:
         return ()

@@ -13,11 +13,12 @@ Conventions every reader and writer relies on:
   (``clock.day_label``).
 - Bucket tables share one shape (:func:`bucket_columns`): ``requests`` is the
   total; ``successes + failures + client_errors == requests``;
-  ``latency_sum_ms`` (a float) is the sum of request latencies in milliseconds; the
-  histogram columns named in :data:`HISTOGRAM_COLUMNS` count requests whose
-  latency is ``<=`` the matching bound in :data:`LATENCY_BUCKETS_MS` (and above
-  the previous bound), the last column (``latency_overflow``) counts requests
-  slower than the largest bound. The histogram columns sum to ``requests``.
+  ``latency_sum_ms`` (a float) is the sum of request latencies in milliseconds.
+- Each bucket table has a latency table beside it (:data:`LATENCY_TABLES`):
+  one row per non-empty histogram bucket, ``(route_id, bucket_start,
+  bucket_index) -> requests``, the number of requests whose latency fell into
+  geometric bucket ``bucket_index`` (see :mod:`.latency`). A bucket's latency
+  rows sum to its ``requests``; empty histogram buckets have no row.
 - Hourly and daily buckets are exact sums of the minute buckets they cover:
   every flush adds the same deltas to all three tables. Minute buckets are kept
   for a shorter time than hours, hours shorter than days (see ``store``).
@@ -30,16 +31,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-#: Upper bounds (inclusive, milliseconds) of the latency histogram buckets.
-#: One integer column per bound (``latency_le_<bound>``) plus ``latency_overflow``.
-LATENCY_BUCKETS_MS: tuple[int, ...] = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-
-#: Histogram column names, in bound order; the last is the overflow bucket.
-HISTOGRAM_COLUMNS: tuple[str, ...] = (
-    *(f"latency_le_{bound}" for bound in LATENCY_BUCKETS_MS),
-    "latency_overflow",
-)
-
 #: Counter columns of every bucket table, in the order the capture aggregate keeps them.
 COUNTER_COLUMNS: tuple[str, ...] = (
     "requests",
@@ -47,7 +38,6 @@ COUNTER_COLUMNS: tuple[str, ...] = (
     "failures",
     "client_errors",
     "latency_sum_ms",
-    *HISTOGRAM_COLUMNS,
 )
 
 TABLE_PREFIX = "server_status_"
@@ -97,7 +87,8 @@ def bucket_columns() -> list[sa.Column[Any]]:
     ]
 
 
-def _bucket_table(name: str) -> sa.Table:
+def _keyed_by_route_and_bucket(name: str, *columns: sa.Column[Any]) -> sa.Table:
+    """A table whose primary key starts with ``(route_id, bucket_start)``."""
     return sa.Table(
         name,
         metadata,
@@ -108,8 +99,12 @@ def _bucket_table(name: str) -> sa.Table:
             primary_key=True,
         ),
         sa.Column("bucket_start", sa.DateTime, primary_key=True),
-        *bucket_columns(),
+        *columns,
     )
+
+
+def _bucket_table(name: str) -> sa.Table:
+    return _keyed_by_route_and_bucket(name, *bucket_columns())
 
 
 minute_buckets = _bucket_table("server_status_minute_buckets")
@@ -121,6 +116,23 @@ BUCKET_TABLES: dict[str, sa.Table] = {
     "minute": minute_buckets,
     "hour": hourly_buckets,
     "day": daily_buckets,
+}
+
+
+def _latency_table(name: str) -> sa.Table:
+    return _keyed_by_route_and_bucket(
+        name,
+        # autoincrement=False: part of a composite key, never generated.
+        sa.Column("bucket_index", sa.SmallInteger, primary_key=True, autoincrement=False),
+        sa.Column("requests", sa.BigInteger, nullable=False),
+    )
+
+
+#: The latency histogram tables by granularity, beside :data:`BUCKET_TABLES`.
+LATENCY_TABLES: dict[str, sa.Table] = {
+    "minute": _latency_table("server_status_minute_latency"),
+    "hour": _latency_table("server_status_hourly_latency"),
+    "day": _latency_table("server_status_daily_latency"),
 }
 
 

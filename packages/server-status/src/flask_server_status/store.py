@@ -16,12 +16,17 @@ that zone, so days of 23 or 25 hours and zones offset by half or quarter
 hours are exact. Hourly and daily rollups are therefore exact sums of
 their minutes at all times, without a separate rollup job, and any number of
 processes or hosts can flush into the same database concurrently without
-losing a count. Rows are written in a fixed order (table, route, bucket) so
+losing a count. The latency histogram is added the same way, one row per
+non-empty histogram bucket (``ON CONFLICT (route_id, bucket_start,
+bucket_index)``) into the latency table beside each bucket table. Rows are
+written in a fixed order (table, route, bucket, histogram bucket) so
 concurrent PostgreSQL transactions never deadlock on each other.
 
 Retention (see :func:`retention_bounds`): with the defaults a route keeps at
 most 48 h of minute rows (2,881), 30 days of hourly rows (721) and 400 days of
-daily rows (401): at most 4,003 bucket rows per route, however long it runs.
+daily rows (401): at most 4,003 bucket rows per route, however long it runs,
+and beside each at most one latency row per histogram bucket its requests hit
+(see docs/decisions/0008-latency-histogram-layout.md for typical counts).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -40,12 +46,14 @@ from .batches import Batch, merged
 from .clock import bucket_start, minute_start
 from .config import Settings
 from .instances import Instance, mark_coverage, prune_instances, touch_instance
+from .latency import MIN_INDEX
 from .ledger import claim, prune_ledger
-from .models import BUCKET_TABLES, COUNTER_COLUMNS, dialect_insert
+from .models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, dialect_insert
 from .routes import LiveRoute, RouteInfo, sync_routes
 
-#: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order,
-#: where minute is ``int(unix_time) // 60``.
+#: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order
+#: followed by the histogram slots (as the aggregate keeps them), where minute
+#: is ``int(unix_time) // 60``.
 MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
 
 
@@ -53,9 +61,13 @@ def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = U
     """Add minute deltas to the minute, hourly and daily buckets (one transaction).
 
     Daily buckets are the calendar days of ``zone``.
+
+    Each counter list is the aggregate's: the bucket counters, then the dense
+    latency histogram, of which only the non-empty slots become latency rows.
     """
     if not counts:
         return
+    width = len(COUNTER_COLUMNS)
     for granularity, table in BUCKET_TABLES.items():
         merged: dict[tuple[int, datetime], list[float]] = {}
         for (route_id, minute), counters in counts.items():
@@ -66,20 +78,57 @@ def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = U
             else:
                 for index, value in enumerate(counters):
                     held[index] += value
-        insert = dialect_insert(connection, table)
-        upsert = insert.on_conflict_do_update(
-            index_elements=["route_id", "bucket_start"],
-            set_={name: table.c[name] + insert.excluded[name] for name in COUNTER_COLUMNS},
+        ordered = sorted(merged.items())
+        _upsert_adding(
+            connection,
+            table,
+            ("route_id", "bucket_start"),
+            [
+                {
+                    "route_id": route_id,
+                    "bucket_start": start,
+                    **dict(zip(COUNTER_COLUMNS, values[:width], strict=True)),
+                }
+                for (route_id, start), values in ordered
+            ],
         )
-        rows = [
-            {
-                "route_id": route_id,
-                "bucket_start": start,
-                **dict(zip(COUNTER_COLUMNS, values, strict=True)),
-            }
-            for (route_id, start), values in sorted(merged.items())
-        ]
-        connection.execute(upsert, rows)
+        _upsert_adding(
+            connection,
+            LATENCY_TABLES[granularity],
+            ("route_id", "bucket_start", "bucket_index"),
+            [
+                {
+                    "route_id": route_id,
+                    "bucket_start": start,
+                    "bucket_index": MIN_INDEX + slot,
+                    "requests": int(count),
+                }
+                for (route_id, start), values in ordered
+                for slot, count in enumerate(values[width:])
+                if count
+            ],
+        )
+
+
+def _upsert_adding(
+    connection: sa.Connection, table: sa.Table, key: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Insert ``rows``, adding every non-key value to the row already stored under ``key``.
+
+    Rows come sorted by key, so concurrent transactions lock them in one order.
+    """
+    if not rows:
+        return
+    insert = dialect_insert(connection, table)
+    upsert = insert.on_conflict_do_update(
+        index_elements=list(key),
+        set_={
+            column.name: column + insert.excluded[column.name]
+            for column in table.columns
+            if column.name not in key
+        },
+    )
+    connection.execute(upsert, rows)
 
 
 def retention_bounds(settings: Settings) -> dict[str, int]:
@@ -105,9 +154,9 @@ def apply_retention(connection: sa.Connection, now: datetime, settings: Settings
     """Delete buckets older than the retention settings; returns rows deleted."""
     deleted = 0
     for granularity, cutoff in retention_cutoffs(now, settings).items():
-        table = BUCKET_TABLES[granularity]
-        result = connection.execute(sa.delete(table).where(table.c.bucket_start < cutoff))
-        deleted += result.rowcount
+        for table in (BUCKET_TABLES[granularity], LATENCY_TABLES[granularity]):
+            result = connection.execute(sa.delete(table).where(table.c.bucket_start < cutoff))
+            deleted += result.rowcount
     return deleted
 
 

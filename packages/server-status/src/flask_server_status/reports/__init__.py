@@ -7,6 +7,7 @@
 - :mod:`.admin`: the admin API's reads.
 """
 
+from ..latency import percentile
 from .answers import (
     feed_incidents,
     incident_detail,
@@ -17,7 +18,7 @@ from .answers import (
     route_list,
     summary,
 )
-from .statistics import MAX_HISTORY_DAYS, WINDOWS, percentile, uptime_percent
+from .statistics import MAX_HISTORY_DAYS, WINDOWS, uptime_percent
 
 __all__ = [
     "MAX_HISTORY_DAYS",

@@ -44,7 +44,7 @@ from .objects import (
     select_incidents,
     upcoming_maintenance_rows,
 )
-from .statistics import WINDOWS, RouteStats, Window, history, load_stats, percentile, round_ms
+from .statistics import WINDOWS, RouteStats, Window, history, load_stats
 from .status_rules import overall_indicator, route_status, status_object
 
 
@@ -175,10 +175,7 @@ class Report:
             "doc": row["doc"] or "",
             "status": self.status_of(row["id"]),
             "uptime": {name: stats.windows[name].uptime for name in WINDOWS},
-            "latency_ms": {
-                "p50": round_ms(percentile(last_day.histogram, 0.50)),
-                "p95": round_ms(percentile(last_day.histogram, 0.95)),
-            },
+            "latency_ms": last_day.latency_ms(),
             "requests_24h": last_day.requests,
             "badge_url": f"badges/{row['id']}/uptime.svg",
             "slo": self.slo(row),

@@ -12,8 +12,11 @@ page's zone, ``SERVER_STATUS_TIMEZONE``, as the daily buckets are keyed):
 
 Uptime is ``(requests - failures) / requests * 100``; client errors are answered
 requests, not failures. A window without requests has ``None`` uptime.
-Percentiles are interpolated linearly inside the histogram bucket that holds
-the rank (see :func:`percentile`).
+Latency percentiles (p50, p95, p99) are nearest-rank percentiles read from the
+geometric histogram (:func:`~..latency.percentile`), within
+``latency.RELATIVE_ACCURACY`` of the exact ones: for the 24h window summed
+in SQL per histogram bucket, for each history day picked in SQL with a
+running sum (a window function), so no answer reads every histogram row.
 """
 
 from __future__ import annotations
@@ -28,38 +31,14 @@ from sqlalchemy.engine import Connection
 
 from .. import models
 from ..clock import bucket_start, day_bounds, isodate
+from ..latency import PERCENTILES, percentile, rank_reached, representative
 from .status_rules import day_state
 
 WINDOWS: tuple[str, ...] = ("24h", "7d", "30d", "90d")
 #: The longest daily history an answer carries (``days`` query parameter).
 MAX_HISTORY_DAYS = 90
 
-_HISTOGRAM = models.HISTOGRAM_COLUMNS
 MINUTE = timedelta(minutes=1)
-
-
-def percentile(histogram: Sequence[int], fraction: float) -> float | None:
-    """The ``fraction`` quantile (0 < fraction <= 1) of a latency histogram, in ms.
-
-    The rank ``fraction * total`` falls into one bucket; the value is interpolated
-    linearly between that bucket's lower and upper bound, as if its requests were
-    spread evenly across it. A rank in the overflow bucket answers the largest
-    bound (the histogram knows nothing above it).
-    """
-    total = sum(histogram)
-    if total == 0:
-        return None
-    rank = fraction * total
-    bounds = models.LATENCY_BUCKETS_MS
-    seen = 0
-    for index, count in enumerate(histogram):
-        if count and seen + count >= rank:
-            if index >= len(bounds):
-                return float(bounds[-1])
-            lower = 0.0 if index == 0 else float(bounds[index - 1])
-            return lower + (bounds[index] - lower) * (rank - seen) / count
-        seen += count
-    return float(bounds[-1])
 
 
 def uptime_percent(requests: int, failures: int) -> float | None:
@@ -71,22 +50,23 @@ def uptime_percent(requests: int, failures: int) -> float | None:
 
 
 def round_ms(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+    """Milliseconds to 4 significant digits (0.2012, 34.42, 6018.0): far below the 4 % error."""
+    return None if value is None else float(f"{value:.4g}")
 
 
 @dataclass
 class Counts:
-    """Summed counters of some buckets."""
+    """Summed counters of some buckets, and their histogram ``{bucket index: requests}``."""
 
     requests: int = 0
     failures: int = 0
     client_errors: int = 0
-    histogram: list[int] = field(default_factory=lambda: [0] * len(_HISTOGRAM))
+    histogram: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def from_values(cls, values: Sequence[Any]) -> Counts:
-        """From ``(requests, failures, client_errors, *histogram)`` integer columns."""
-        return cls(values[0], values[1], values[2], list(values[3:]))
+        """From ``(requests, failures, client_errors)`` integer columns."""
+        return cls(values[0], values[1], values[2])
 
     @classmethod
     def from_sums(cls, values: Sequence[Any]) -> Counts:
@@ -97,11 +77,17 @@ class Counts:
         self.requests += other.requests
         self.failures += other.failures
         self.client_errors += other.client_errors
-        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
 
     @property
     def uptime(self) -> float | None:
         return uptime_percent(self.requests, self.failures)
+
+    def latency_ms(self) -> dict[str, float | None]:
+        """``{"p50": ms, "p95": ms, "p99": ms}`` of the histogram, rounded; ``None`` when empty."""
+        return {
+            name: round_ms(percentile(self.histogram, percent))
+            for name, percent in PERCENTILES.items()
+        }
 
 
 @dataclass
@@ -110,6 +96,8 @@ class RouteStats:
 
     windows: dict[str, Counts] = field(default_factory=lambda: {w: Counts() for w in WINDOWS})
     days: dict[date, Counts] = field(default_factory=dict)
+    #: Latency percentiles per history day: ``{day: {percent: ms}}``.
+    day_latency: dict[date, dict[int, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,14 +142,14 @@ class Window:
 
 
 def _sum_columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
-    names = ("requests", "failures", "client_errors", *_HISTOGRAM)
+    names = ("requests", "failures", "client_errors")
     return [sa.func.sum(table.c[name]).label(name) for name in names]
 
 
 def load_stats(
     conn: Connection, route_ids: Iterable[int], window: Window, *, history_days: int
 ) -> dict[int, RouteStats]:
-    """Window totals and daily counts for ``route_ids``: four queries, any number of routes."""
+    """Window totals, daily counts and latency of ``route_ids``: six queries for any number."""
     ids = sorted(set(route_ids))
     stats: dict[int, RouteStats] = {route_id: RouteStats() for route_id in ids}
     if not ids:
@@ -187,6 +175,12 @@ def load_stats(
     for name, query in parts:
         for route_id, *values in conn.execute(query):
             stats[route_id].windows[name].add(Counts.from_sums(values))
+    for route_id, index, requests in conn.execute(
+        _window_histogram(
+            ids, (("minute", window.day_start_24h, full_hour), ("hour", full_hour, None))
+        )
+    ):
+        stats[route_id].windows["24h"].histogram[index] = int(requests)
 
     oldest = window.start_days(max(MAX_HISTORY_DAYS, history_days))
     start_30d = window.start_days(30)
@@ -197,19 +191,86 @@ def load_stats(
             daily.c.requests,
             daily.c.failures,
             daily.c.client_errors,
-            *(daily.c[name] for name in _HISTOGRAM),
         ).where(daily.c.route_id.in_(ids), daily.c.bucket_start >= oldest)
     )
     for route_id, day_start, *values in day_rows:
         route = stats[route_id]
         day = Counts.from_values(values)
         route.days[day_start.date()] = day
-        # Uptime windows need only the two counts, not the histogram.
         for name in ("90d", "30d") if day_start >= start_30d else ("90d",):
-            route.windows[name].requests += day.requests
-            route.windows[name].failures += day.failures
-            route.windows[name].client_errors += day.client_errors
+            route.windows[name].add(day)
+    for route_id, day_start, index, before, requests, total in conn.execute(
+        _day_percentile_buckets(ids, window.start_days(history_days))
+    ):
+        day_latency = stats[route_id].day_latency.setdefault(day_start.date(), {})
+        for percent in PERCENTILES.values():
+            if rank_reached(int(before) + int(requests), int(total), percent) and not rank_reached(
+                int(before), int(total), percent
+            ):
+                day_latency[percent] = representative(index)
     return stats
+
+
+def _window_histogram(
+    ids: Sequence[int], parts: Sequence[tuple[str, datetime, datetime | None]]
+) -> sa.Select[Any]:
+    """``(route_id, bucket_index, requests)`` summed over ``(granularity, start, end)`` parts."""
+    selects = []
+    for granularity, start, end in parts:
+        table = models.LATENCY_TABLES[granularity]
+        conditions = [table.c.route_id.in_(ids), table.c.bucket_start >= start]
+        if end is not None:
+            conditions.append(table.c.bucket_start < end)
+        selects.append(
+            sa.select(table.c.route_id, table.c.bucket_index, table.c.requests).where(*conditions)
+        )
+    rows = sa.union_all(*selects).subquery()
+    return sa.select(rows.c.route_id, rows.c.bucket_index, sa.func.sum(rows.c.requests)).group_by(
+        rows.c.route_id, rows.c.bucket_index
+    )
+
+
+def _day_percentile_buckets(ids: Sequence[int], start: datetime) -> sa.Select[Any]:
+    """The daily histogram buckets holding a percentile's rank, at most one per percentile.
+
+    Rows ``(route_id, bucket_start, bucket_index, before, requests, total)``:
+    ``before`` counts the day's requests in lower buckets, ``total`` all of them.
+    A running sum (window function, SQLite 3.25+ and PostgreSQL) finds them in
+    the database, so a 90-day history reads three rows per route and day.
+    """
+    table = models.LATENCY_TABLES["day"]
+    day = (table.c.route_id, table.c.bucket_start)
+    running = sa.func.sum(table.c.requests).over(
+        partition_by=day, order_by=table.c.bucket_index, rows=(None, 0)
+    )
+    inner = (
+        sa.select(
+            table.c.route_id,
+            table.c.bucket_start,
+            table.c.bucket_index,
+            (running - table.c.requests).label("before"),
+            table.c.requests,
+            sa.func.sum(table.c.requests).over(partition_by=day).label("total"),
+        )
+        .where(table.c.route_id.in_(ids), table.c.bucket_start >= start)
+        .subquery()
+    )
+    # rank_reached(seen, total, p) in SQL: 100 * seen >= p * total.
+    holds = [
+        sa.and_(
+            100 * (inner.c.before + inner.c.requests) >= percent * inner.c.total,
+            100 * inner.c.before < percent * inner.c.total,
+        )
+        for percent in PERCENTILES.values()
+    ]
+    return sa.select(
+        inner.c.route_id,
+        inner.c.bucket_start,
+        inner.c.bucket_index,
+        inner.c.before,
+        inner.c.requests,
+        inner.c.total,
+    ).where(sa.or_(*holds))
 
 
 def history(
@@ -233,6 +294,7 @@ def history(
     for offset in range(days):
         day = first + timedelta(days=offset)
         counts = stats.days.get(day, Counts())
+        latency = stats.day_latency.get(day, {})
         minutes = covered.get(day, 0)
         start, end = day_bounds(day, window.zone)
         elapsed = max(1, (min(end, window.minute + MINUTE) - start) // MINUTE)
@@ -242,7 +304,8 @@ def history(
             "failures": counts.failures,
             "client_errors": counts.client_errors,
             "uptime": counts.uptime,
-            "latency_p95_ms": round_ms(percentile(counts.histogram, 0.95)),
+            "latency_p95_ms": round_ms(latency.get(PERCENTILES["p95"])),
+            "latency_p99_ms": round_ms(latency.get(PERCENTILES["p99"])),
             "state": day_state(counts.requests, minutes, (incidents or {}).get(day, [])),
             "coverage": min(100.0, round(minutes * 100 / elapsed, 2)),
         }

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...config import Settings
-from ..statistics import percentile
+from ...latency import percentile
 
 #: Window name -> length in minutes. Every window but ``3d`` is read from
 #: minute buckets, ``3d`` from hourly buckets.
@@ -67,11 +67,12 @@ LATENCY_WINDOWS: tuple[str, str] = ("1h", "5m")
 
 @dataclass
 class WindowCounts:
-    """Requests and failures of one window, and its latency histogram when loaded."""
+    """Requests and failures of one window, and its latency histogram
+    (``{bucket index: requests}``, see ``latency``) when loaded."""
 
     requests: int = 0
     failures: int = 0
-    histogram: list[int] = field(default_factory=list)
+    histogram: dict[int, int] = field(default_factory=dict)
 
     @property
     def error_rate(self) -> float | None:
@@ -85,7 +86,7 @@ class Objectives:
     availability: float
     min_requests: int
     latency_ms: float | None = None
-    latency_percentile: float = 95.0
+    latency_percentile: int = 95
 
     @property
     def budget(self) -> float:
@@ -149,9 +150,7 @@ def _holds(alert: Alert, windows: Mapping[str, WindowCounts], objectives: Object
 
 def latency_ms(counts: WindowCounts, objectives: Objectives) -> float | None:
     """The objective's percentile of a window's latency histogram (``None`` when empty)."""
-    if not counts.histogram:
-        return None
-    return percentile(counts.histogram, objectives.latency_percentile / 100)
+    return percentile(counts.histogram, objectives.latency_percentile)
 
 
 def _latency_over(counts: WindowCounts, objectives: Objectives) -> bool:
@@ -239,7 +238,7 @@ def latency_evidence(windows: Mapping[str, WindowCounts], objectives: Objectives
     """E.g. "p95 latency was 820 ms over the last 5 minutes (2,001 requests) and 640 ms
     over the last hour, above the 500 ms objective"."""
     long, short = (windows[name] for name in LATENCY_WINDOWS)
-    name = f"p{objectives.latency_percentile:g}"
+    name = f"p{objectives.latency_percentile}"
     assert objectives.latency_ms is not None
     return (
         f"{name} latency was {format_number(latency_ms(short, objectives) or 0)} ms over "

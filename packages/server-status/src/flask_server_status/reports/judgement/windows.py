@@ -1,4 +1,4 @@
-"""The judgement windows, read for any number of routes with two queries.
+"""The judgement windows, read for any number of routes with two queries (three with latency).
 
 A window of N minutes is the current minute bucket and the N - 1 before it
 (``5m``, ``30m``, ``1h``, ``6h`` from minute buckets); ``3d`` is the current
@@ -64,15 +64,18 @@ def load_windows(
     latency: bool = False,
     cuts: Mapping[int, datetime] | None = None,
 ) -> dict[int, RouteWindows]:
-    """Every route's window counts at ``now``: two queries, any number of routes.
+    """Every route's window counts at ``now``: two queries (three with ``latency``),
+    any number of routes.
 
     ``quiet_seconds`` adds the quiet window (key :data:`~.rules.QUIET`);
-    ``latency`` adds latency histograms to the latency windows and the quiet one.
+    ``latency`` adds latency histograms to the latency windows and the quiet one
+    (a third query).
     """
     ids = sorted(set(route_ids))
     result = {route_id: {name: WindowCounts() for name in (*WINDOWS, QUIET)} for route_id in ids}
     if not ids:
         return result
+
     cut = cuts or {}
     starts = window_starts(now, quiet_seconds)
     minute_names = [name for name in (*_MINUTE_WINDOWS, QUIET) if name in starts]
@@ -81,8 +84,6 @@ def load_windows(
     columns: list[sa.ColumnElement[Any]] = []
     for name in minute_names:
         columns += [_sum_since(table, c, starts[name]) for c in ("requests", "failures")]
-    for name in histogram_names:
-        columns += [_sum_since(table, c, starts[name]) for c in models.HISTOGRAM_COLUMNS]
     query = (
         sa.select(table.c.route_id, *columns)
         .where(
@@ -92,16 +93,13 @@ def load_windows(
         )
         .group_by(table.c.route_id)
     )
-    width = len(models.HISTOGRAM_COLUMNS)
     for route_id, *sums in conn.execute(query):
         values = [int(value or 0) for value in sums]
         windows = result[route_id]
         for index, name in enumerate(minute_names):
             windows[name] = WindowCounts(values[2 * index], values[2 * index + 1])
-        offset = 2 * len(minute_names)
-        for index, name in enumerate(histogram_names):
-            start = offset + index * width
-            windows[name].histogram = values[start : start + width]
+    if histogram_names:
+        _load_histograms(conn, result, ids, {n: starts[n] for n in histogram_names}, cut)
 
     hourly = models.hourly_buckets
     long_query = (
@@ -116,3 +114,32 @@ def load_windows(
     for route_id, requests, failures in conn.execute(long_query):
         result[route_id]["3d"] = WindowCounts(int(requests or 0), int(failures or 0))
     return result
+
+
+def _load_histograms(
+    conn: sa.Connection,
+    result: dict[int, RouteWindows],
+    ids: list[int],
+    starts: Mapping[str, datetime],
+    cuts: Mapping[int, datetime],
+) -> None:
+    """Fill the latency histograms of the ``starts`` windows: one query."""
+    table = models.LATENCY_TABLES["minute"]
+    names = list(starts)
+    query = (
+        sa.select(
+            table.c.route_id,
+            table.c.bucket_index,
+            *(_sum_since(table, "requests", starts[name]) for name in names),
+        )
+        .where(
+            table.c.route_id.in_(ids),
+            table.c.bucket_start >= min(starts.values()),
+            _since_cut(table, cuts),
+        )
+        .group_by(table.c.route_id, table.c.bucket_index)
+    )
+    for route_id, index, *sums in conn.execute(query):
+        for name, requests in zip(names, sums, strict=True):
+            if requests:
+                result[route_id][name].histogram[index] = int(requests)
