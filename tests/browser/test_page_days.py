@@ -105,10 +105,13 @@ def test_day_labels_are_days_of_the_server_zone_for_a_reader_elsewhere(
     expect(bars).to_have_count(90)
     expect(bars.last).to_have_id(f"bar-{route_id}-{today.isoformat()}")
     expect(bars.first).to_have_id(f"bar-{route_id}-{first.isoformat()}")
+    # Today's minor incident makes the day degraded, whatever its uptime.
+    assert next(r for r in routes if r["id"] == route_id)["history"][-1]["state"] == "degraded"
     expect(bars.last).to_have_attribute(
-        "aria-label", f"{day_label(page, today)}: No failures, 100% uptime"
+        "aria-label", f"{day_label(page, today)}: Degraded, 100% uptime"
     )
-    expect(bars.first).to_have_attribute("aria-label", f"{day_label(page, first)}: No requests")
+    # 89 days ago nothing of the app was running: no data, not "no requests".
+    expect(bars.first).to_have_attribute("aria-label", f"{day_label(page, first)}: No data")
     assert tooltip_lines(page, bars.last)[0] == f"{day_label(page, today)} ({SERVER_ZONE})"
 
     # Times of events stay in the reader's zone, with the zone shown.
