@@ -121,6 +121,7 @@ def test_failures_inside_the_objective_open_nothing(
 
 
 @pytest.mark.gunicorn
+@pytest.mark.slow
 def test_four_requests_with_one_failure_open_nothing(
     database_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
@@ -226,6 +227,7 @@ def test_a_two_minute_outage_opens_a_major_incident_that_resolves_when_healthy(
 
 
 @pytest.mark.gunicorn
+@pytest.mark.slow
 def test_a_slow_burn_over_three_days_is_minor_not_major(
     database_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
