@@ -291,6 +291,11 @@ export function describeDay(day, locale, zone) {
     if (day.client_errors) counts += `, ${formatCount(day.client_errors, locale)} client errors`;
     lines.push(counts);
     if (day.latency_p95_ms != null) lines.push(`p95 latency ${formatLatency(day.latency_p95_ms)}`);
+    // Part of the day nothing was running (the app was down): its uptime is of the answered
+    // requests only. Zero means the server recorded no coverage that day (older data).
+    if (day.coverage > 0 && day.coverage < 100) {
+      lines.push(`No data for ${formatUptime(100 - day.coverage)} of the day: no instance reported`);
+    }
   }
   return [...lines, ...dayIncidentLines(day.incidents)];
 }

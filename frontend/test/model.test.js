@@ -238,6 +238,15 @@ describe('other formatting', () => {
     ]);
   });
 
+  test('a day the app was partly down says for how much of the day nothing reported', () => {
+    const day = { date: '2026-11-20', requests: 230, failures: 0, client_errors: 0, uptime: 100, latency_p95_ms: 12, state: 'operational', coverage: 95.83, incidents: [] };
+    const lines = describeDay(day, 'en-GB', 'UTC');
+    assert.ok(lines.includes('No data for 4.17% of the day: no instance reported'), lines.join(' | '));
+    for (const coverage of [100, 0]) {
+      assert.ok(!describeDay({ ...day, coverage }, 'en-GB', 'UTC').some((l) => l.startsWith('No data for')));
+    }
+  });
+
   test('day description of a day without a state, as servers before states send it', () => {
     assert.deepEqual(
       describeDay({ date: '2026-11-20', requests: 2000, failures: 3, client_errors: 0, uptime: 99.85, latency_p95_ms: 48 }, 'en-GB', 'UTC'),
