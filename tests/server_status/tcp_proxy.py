@@ -117,8 +117,9 @@ class TcpProxy:
         _pump(source, sink, watch, before_send=True)
 
 
-#: A PostgreSQL simple-protocol Query message carrying ``COMMIT`` (as psycopg sends it).
-COMMIT_MESSAGE = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+#: ``COMMIT`` as a PostgreSQL message carries it: a simple-protocol Query (psycopg 3.2) or
+#: the Parse of the extended protocol (older psycopg 3.1), both NUL-terminated.
+COMMIT_MESSAGE = b"COMMIT\x00"
 
 
 class _CutError(Exception):
