@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from tests.support.fake_service import free_port
+from tests.support.subprocesses import stop
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 60
@@ -49,13 +50,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
     try:
         yield process, f"http://127.0.0.1:{port}", console
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, signal.SIGINT, timeout=10)
 
 
 def wait_until_serving(process: subprocess.Popen[bytes], base: str) -> None:

@@ -25,6 +25,7 @@ import requests
 
 from tests.support.fake_service import free_port
 from tests.support.gunicorn import REPO_ROOT, GunicornRunner
+from tests.support.subprocesses import stop
 
 APP_MODULE = """
 from flask import Flask
@@ -168,13 +169,7 @@ def embedded_gunicorn(app_dir: Path) -> Iterator[tuple[str, Path, subprocess.Pop
         wait_until_serving(base_url)
         yield base_url, access_log, proc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=20)
+        stop(proc, signal.SIGTERM, timeout=20)
 
 
 @pytest.mark.gunicorn

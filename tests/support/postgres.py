@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
+import signal
 import subprocess
 import tempfile
 import time
@@ -29,6 +29,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+from tests.support.fake_service import free_port
+from tests.support.subprocesses import stop
 
 CONVENTIONAL_URLS = (
     "postgresql+psycopg://postgres@127.0.0.1:5432/test",
@@ -68,13 +71,6 @@ def find_initdb() -> Path | None:
         key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
     )
     return installed[-1] if installed else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -136,13 +132,8 @@ class ThrowawayCluster:
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT), then remove the folder."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(2)
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            stop(self._process, signal.SIGINT, timeout=15)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _run(self, command: list[Path | str]) -> None:
