@@ -22,6 +22,18 @@ from tests.support.page_bundle import BundleError, ensure_built
 from tests.support.postgres import PostgresSchema, Provided, find_or_start
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked ``slow`` first, longest first (``slow(seconds=N)``
+    estimates), so that with several processes (pytest-xdist) the longest ones
+    overlap the rest of the suite instead of ending the run alone."""
+
+    def order(item: pytest.Item) -> tuple[bool, float]:
+        slow = item.get_closest_marker("slow")
+        return slow is None, -float(slow.kwargs.get("seconds", 0)) if slow else 0.0
+
+    items.sort(key=order)
+
+
 @pytest.fixture(scope="session")
 def page_bundle() -> None:
     """The status page bundle, built from frontend/ with npm when missing or stale.

@@ -11,6 +11,7 @@ from flask_server_status.reports.judgement import (
     WINDOWS,
     Objectives,
     WindowCounts,
+    beyond_chance,
     budget_remaining,
     burn_rate,
     burn_rates,
@@ -93,6 +94,35 @@ def test_a_handful_of_requests_opens_nothing_alone() -> None:
     assert judge(windows(**dict.fromkeys(WINDOWS, (4, 1))), SLO) is None
     assert judge(windows(**dict.fromkeys(WINDOWS, (9, 9))), SLO) is None
     assert judge(windows(**dict.fromkeys(WINDOWS, (10, 10))), SLO) is not None
+
+
+def test_a_failure_just_over_the_rate_is_chance_not_an_incident() -> None:
+    # 1 failure in 900 requests burns a 0.1 % budget 1.1 times (every window), but one
+    # failure proves nothing: a fresh route with 0.05 % failures must not open anything.
+    assert judge(windows(**dict.fromkeys(WINDOWS, (900, 1))), SLO) is None
+    # The same rate over enough requests is no longer chance: a slow burn.
+    verdict = judge(windows(**dict.fromkeys(WINDOWS, (900_000, 1000))), SLO)
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("slow", "minor")
+
+
+@pytest.mark.parametrize(
+    ("requests", "failures", "rate", "expected"),
+    [
+        (50, 3, 0.0144, False),  # P(X >= 3) = 3.6 %: could be chance
+        (50, 4, 0.0144, True),  # P(X >= 4) = 0.6 %
+        (10, 10, 0.0144, True),  # a dead low-traffic route still opens
+        (1000, 1, 0.001, False),  # exactly at the rate
+        (4_320_000, 12_960, 0.001, True),  # 0.3 % over 3 days (normal approximation)
+        (100_000, 120, 0.001, False),  # 1.2x the rate on 100,000 requests: P = 2.6 %
+        (100_000, 130, 0.001, True),  # 1.3x: P = 0.2 %
+        (0, 0, 0.001, False),
+    ],
+)
+def test_beyond_chance_is_a_one_sided_poisson_test_at_one_percent(
+    requests: int, failures: int, rate: float, expected: bool
+) -> None:
+    assert beyond_chance(WindowCounts(requests, failures), rate) is expected
 
 
 def test_the_latency_objective_makes_degraded_possible() -> None:

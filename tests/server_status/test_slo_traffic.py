@@ -71,13 +71,15 @@ def automatic(engine: sa.Engine) -> list[dict[str, Any]]:
             ).mappings()
         ]
         for incident in found:
-            incident["messages"] = list(
-                connection.execute(
-                    sa.select(incident_updates.c.message)
+            incident["updates"] = [
+                (row.message, row.created_at)
+                for row in connection.execute(
+                    sa.select(incident_updates.c.message, incident_updates.c.created_at)
                     .where(incident_updates.c.incident_id == incident["id"])
                     .order_by(incident_updates.c.id)
-                ).scalars()
-            )
+                )
+            ]
+            incident["messages"] = [message for message, _ in incident["updates"]]
     return found
 
 
@@ -95,7 +97,7 @@ def summary_route(server: GunicornProcess) -> tuple[str, dict[str, Any]]:
 
 
 @pytest.mark.gunicorn
-@pytest.mark.slow
+@pytest.mark.slow(seconds=60)
 def test_failures_inside_the_objective_open_nothing(
     database_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
@@ -189,7 +191,7 @@ def drive_outage(server: GunicornProcess, engine: sa.Engine, outage: Outage) -> 
 
 
 @pytest.mark.gunicorn
-@pytest.mark.slow
+@pytest.mark.slow(seconds=260)
 def test_a_two_minute_outage_opens_a_major_incident_that_resolves_when_healthy(
     sqlite_url: str, postgres_url: str, gunicorn: GunicornRunner, engine_of: Any
 ) -> None:
@@ -207,14 +209,19 @@ def test_a_two_minute_outage_opens_a_major_incident_that_resolves_when_healthy(
         (incident,) = automatic(engine)
         assert incident["impact"] == "major"
         assert incident["title"] == "Flaky is failing"
-        opened_after = (incident["started_at"] - outage.condition_held_at).total_seconds()
-        assert opened_after <= 2 * FLUSH_SECONDS
-        print(f"opened {opened_after:.1f} s after the fast burn held")
-        assert incident["messages"][0].startswith("Opened automatically: ")
-        assert (
-            "requests failed in the last 5 minutes; the 99.9 % objective's budget is "
-            in (incident["messages"][0])
+        # Major on the fast burn's evidence: opened so, or opened minor on the slow
+        # burn's (its lower rate is beyond chance a failure or two sooner) and raised.
+        fast = "requests failed in the last 5 minutes; the 99.9 % objective's budget is "
+        major_at = next(
+            at
+            for message, at in incident["updates"]
+            if message.startswith(("Opened automatically: ", "Raised to major: "))
+            and fast in message
         )
+        major_after = (major_at - outage.condition_held_at).total_seconds()
+        assert major_after <= 2 * FLUSH_SECONDS
+        print(f"major {major_after:.1f} s after the fast burn held: {incident['messages'][:2]}")
+        assert incident["messages"][0].startswith("Opened automatically: ")
         assert incident["resolved_at"] is not None
         quiet_for = incident["resolved_at"] - outage.last_failure_sent_at
         assert quiet_for >= timedelta(seconds=QUIET_SECONDS)

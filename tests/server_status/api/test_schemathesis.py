@@ -34,7 +34,7 @@ from schemathesis.engine import events, from_schema
 
 from tests.server_status.api.contract import SECRET, shipped_document
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=45)
 
 SEED = 20261121
 MAX_EXAMPLES = 15
