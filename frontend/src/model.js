@@ -80,8 +80,30 @@ export function uptimeFromCounts(requests, failures) {
 }
 
 /** CSS classes of a bar: the tone drives colour and the pattern that repeats it as a shape. */
+/** The share of a day (percent) no instance reported, when that is only part of it: 0 for a
+ * fully covered day, a day with no data at all (its state says so) and older data without
+ * coverage (0 on a day with requests). */
+export function missingShare(day) {
+  return day.coverage > 0 && day.coverage < 100 ? 100 - day.coverage : 0;
+}
+
+/** A partly covered day's bar is hollow and dashed at the top, as no-data bars are in full. */
 export function barClass(day) {
-  return `bar tone-${dayState(day).tone}`;
+  return `bar tone-${dayState(day).tone}${missingShare(day) ? ' partial' : ''}`;
+}
+
+/** "100% uptime", or for a partly covered day "100% uptime while reporting": the figure speaks
+ * only for the hours something answered. */
+export function dayUptimeText(day) {
+  if (day.uptime == null) return 'No uptime without requests';
+  return `${formatUptime(day.uptime)} uptime${missingShare(day) ? ' while reporting' : ''}`;
+}
+
+/** "No data for 4.17% of the day" for a partly covered day ("of the day so far" for `today`,
+ * whose coverage counts the minutes gone by), else null. */
+export function missingText(day, today = false) {
+  const missing = missingShare(day);
+  return missing ? `No data for ${formatUptime(missing)} of the day${today ? ' so far' : ''}` : null;
 }
 
 /**
@@ -278,24 +300,23 @@ function dayIncidentLines(incidents) {
   return lines;
 }
 
-/** The lines of a bar's tooltip: the day (of `zone`), its state, counts, uptime, p95, incidents. */
-export function describeDay(day, locale, zone) {
+/** The lines of a bar's tooltip: the day (of `zone`), its state, counts, uptime, p95, incidents.
+ * `today` marks the current day, which is not over. */
+export function describeDay(day, locale, zone, today = false) {
   const state = dayState(day);
   const lines = [`${formatDay(day.date, locale)} (${zone})`, state.label];
   if (state.note) lines.push(state.note);
   // A day no instance reported has no counts to give, not counts of zero; a day without a state
   // and without requests is told by its label alone.
   if (day.requests || day.state === 'no_traffic') {
-    lines.push(day.uptime == null ? 'No uptime without requests' : `${formatUptime(day.uptime)} uptime`);
+    lines.push(dayUptimeText(day));
     let counts = `${plural(day.requests, 'request', 'requests', locale)}, ${formatCount(day.failures, locale)} failed`;
     if (day.client_errors) counts += `, ${formatCount(day.client_errors, locale)} client errors`;
     lines.push(counts);
     if (day.latency_p95_ms != null) lines.push(`p95 latency ${formatLatency(day.latency_p95_ms)}`);
-    // Part of the day nothing was running (the app was down): its uptime is of the answered
-    // requests only. Zero means the server recorded no coverage that day (older data).
-    if (day.coverage > 0 && day.coverage < 100) {
-      lines.push(`No data for ${formatUptime(100 - day.coverage)} of the day: no instance reported`);
-    }
+    // Part of the day nothing was running (the app was down): no request could be counted then.
+    const missing = missingText(day, today);
+    if (missing) lines.push(`${missing}: no instance reported`);
   }
   return [...lines, ...dayIncidentLines(day.incidents)];
 }

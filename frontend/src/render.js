@@ -9,6 +9,7 @@ import {
   affectedNames,
   barClass,
   dayState,
+  dayUptimeText,
   daysZone,
   describeDay,
   describeZone,
@@ -22,6 +23,8 @@ import {
   incidentStatusLabel,
   instancesText,
   maintenanceStatusLabel,
+  missingShare,
+  missingText,
   overallState,
   retrySentence,
   routeState,
@@ -150,7 +153,7 @@ function updateRoute(doc, row, route, zone, ctx) {
     history,
     (day) => day.date,
     () => el(doc, 'li', { tabindex: '-1' }),
-    (bar, day) => updateBar(bar, day, route, zone, ctx),
+    (bar, day) => updateBar(bar, day, day === history.at(-1), route, zone, ctx),
   );
   if (!bars.querySelector('[tabindex="0"]') && bars.lastElementChild) {
     bars.lastElementChild.setAttribute('tabindex', '0');
@@ -181,23 +184,29 @@ export function periodUptimeText(history) {
   let requests = 0;
   let failures = 0;
   let withoutData = 0;
+  let partly = 0;
   for (const day of history) {
     requests += day.requests;
     failures += day.failures;
     if (day.state === 'no_data') withoutData += 1;
+    else if (missingShare(day)) partly += 1;
   }
-  const uptime = requests ? `${formatUptime(uptimeFromCounts(requests, failures))} uptime` : 'No requests in this period';
-  if (!withoutData) return uptime;
-  return `${uptime} · ${withoutData} ${withoutData === 1 ? 'day' : 'days'} without data`;
+  const parts = [requests ? `${formatUptime(uptimeFromCounts(requests, failures))} uptime` : 'No requests in this period'];
+  if (withoutData) parts.push(`${withoutData} ${withoutData === 1 ? 'day' : 'days'} without data`);
+  if (partly) parts.push(`${partly} ${partly === 1 ? 'day' : 'days'} partly without data`);
+  return parts.join(' · ');
 }
 
-function updateBar(bar, day, route, zone, ctx) {
+function updateBar(bar, day, today, route, zone, ctx) {
   setAttr(bar, 'id', `bar-${route.id}-${day.date}`);
   setAttr(bar, 'class', barClass(day));
   const state = dayState(day);
-  const uptime = day.uptime == null ? '' : `, ${formatUptime(day.uptime)} uptime`;
-  setAttr(bar, 'aria-label', `${formatDay(day.date, ctx.locale)}: ${state.label}${uptime}`);
-  setTip(bar, () => describeDay(day, ctx.locale, zone));
+  const said = [state.label];
+  if (day.uptime != null) said.push(dayUptimeText(day));
+  const missing = missingText(day, today);
+  if (missing) said.push(missing.toLowerCase());
+  setAttr(bar, 'aria-label', `${formatDay(day.date, ctx.locale)}: ${said.join(', ')}`);
+  setTip(bar, () => describeDay(day, ctx.locale, zone, today));
 }
 
 /** The line over the bars: whose days they are, and how many instances report now. */

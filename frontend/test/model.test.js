@@ -242,8 +242,14 @@ describe('other formatting', () => {
     const day = { date: '2026-11-20', requests: 230, failures: 0, client_errors: 0, uptime: 100, latency_p95_ms: 12, state: 'operational', coverage: 95.83, incidents: [] };
     const lines = describeDay(day, 'en-GB', 'UTC');
     assert.ok(lines.includes('No data for 4.17% of the day: no instance reported'), lines.join(' | '));
+    assert.ok(lines.includes('100% uptime while reporting'), lines.join(' | '));
+    assert.equal(barClass(day), 'bar tone-ok partial');
+    assert.ok(describeDay(day, 'en-GB', 'UTC', true).includes('No data for 4.17% of the day so far: no instance reported'));
     for (const coverage of [100, 0]) {
-      assert.ok(!describeDay({ ...day, coverage }, 'en-GB', 'UTC').some((l) => l.startsWith('No data for')));
+      const full = describeDay({ ...day, coverage }, 'en-GB', 'UTC');
+      assert.ok(!full.some((l) => l.startsWith('No data for')));
+      assert.ok(full.includes('100% uptime'));
+      assert.equal(barClass({ ...day, coverage }), 'bar tone-ok');
     }
   });
 

@@ -23,6 +23,8 @@ function text(node) {
   return parts.join('').replace(/\s+/g, ' ').trim();
 }
 
+const round2 = (value) => Math.round(value * 100) / 100;
+
 describe('overall banner and page info', () => {
   test('operational page: title, banner, links and last update in the reader zone', () => {
     const doc = pageDocument();
@@ -181,6 +183,37 @@ describe('route rows', () => {
     assert.deepEqual(tipOf(bars[2]), ['Fri, 20 Nov 2026 (UTC)', 'No data', 'No instance of the service reported.', 'No incidents']);
     assert.equal(tipOf(bars[3]).at(-1), 'Minor impact: Upgrade went long');
     assert.equal(doc.querySelector('#route-4 .axis-uptime').textContent, '100% uptime · 1 day without data');
+  });
+
+  test('a day the app was down for an hour is not a full bar of 100%', () => {
+    const doc = pageDocument();
+    const partly = round2((23 * 100) / 24);
+    const days = history(3, (i) => ({
+      requests: 230,
+      failures: 0,
+      uptime: 100,
+      state: 'operational',
+      coverage: i === 0 ? 100 : partly, // yesterday down for an hour, today so far as well
+      incidents: [],
+    }));
+    renderSummary(doc, summary({ routes: [route(5, { history: days })] }), ctx);
+    const bars = Array.from(doc.querySelectorAll('#route-5 .bars > li'));
+    assert.deepEqual(bars.map((b) => b.className), ['bar tone-ok', 'bar tone-ok partial', 'bar tone-ok partial']);
+    assert.equal(bars[0].getAttribute('aria-label'), 'Thu, 19 Nov 2026: Operational, 100% uptime');
+    assert.equal(
+      bars[1].getAttribute('aria-label'),
+      'Fri, 20 Nov 2026: Operational, 100% uptime while reporting, no data for 4.17% of the day',
+    );
+    assert.deepEqual(tipOf(bars[1]).slice(1, 6), [
+      'Operational',
+      '100% uptime while reporting',
+      '230 requests, 0 failed',
+      'p95 latency 40 ms',
+      'No data for 4.17% of the day: no instance reported',
+    ]);
+    // Today is not over: its share is of the day so far.
+    assert.ok(bars[2].getAttribute('aria-label').endsWith('no data for 4.17% of the day so far'));
+    assert.equal(doc.querySelector('#route-5 .axis-uptime').textContent, '100% uptime · 2 days partly without data');
   });
 
   test('period uptime sums counts and never hides a failure', () => {

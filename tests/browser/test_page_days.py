@@ -1,14 +1,15 @@
 """Days on the status page in real Chromium: the server zone's dates, day tooltips, idle days.
 
-The server sends ``timezone`` (``SERVER_STATUS_TIMEZONE``) and each day's ``incidents``.
-It does not send ``instances`` and the per-day ``state`` yet (openapi.json has them as
-optional fields): the tests that need them take the real server's summary and add those
-fields in Playwright's route interception, keeping everything the server sent, so the page
-is shown exactly the answer the server is to give.
+The server sends ``timezone`` (``SERVER_STATUS_TIMEZONE``), ``instances`` and each day's
+``incidents``, ``state`` and ``coverage``. Tests that need states their data cannot
+produce in seconds (a partial outage, a day of no data) take the real server's summary
+and change those fields in Playwright's route interception, keeping everything else the
+server sent.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, Route, expect
 
+from flask_server_status import get_state
+from flask_server_status.clock import bucket_start, utcnow
 from tests.browser.conftest import Admin, send_traffic, summary, wait_ready
+from tests.support.process_history import run_process
 
 pytestmark = pytest.mark.browser
 
@@ -107,8 +111,13 @@ def test_day_labels_are_days_of_the_server_zone_for_a_reader_elsewhere(
     expect(bars.first).to_have_id(f"bar-{route_id}-{first.isoformat()}")
     # Today's minor incident makes the day degraded, whatever its uptime.
     assert next(r for r in routes if r["id"] == route_id)["history"][-1]["state"] == "degraded"
+    # The app started seconds ago: for the rest of the day so far nothing reported.
     expect(bars.last).to_have_attribute(
-        "aria-label", f"{day_label(page, today)}: Degraded, 100% uptime"
+        "aria-label",
+        re.compile(
+            re.escape(f"{day_label(page, today)}: Degraded, 100% uptime")
+            + r"( while reporting, no data for [0-9.]+% of the day so far)?$"
+        ),
     )
     # 89 days ago nothing of the app was running: no data, not "no requests".
     expect(bars.first).to_have_attribute("aria-label", f"{day_label(page, first)}: No data")
@@ -162,15 +171,19 @@ def test_day_tooltip_gives_requests_failures_uptime_p95_and_incidents(
     label = day_label(page, date.fromisoformat(today["date"]))
     lines = tooltip_lines(page, bar_of(page, orders["id"], today["date"]))
     # The app started minutes ago: for the rest of today (unless today is that young) no
-    # instance reported, and the tooltip says so.
-    if 0 < today["coverage"] < 100:
+    # instance reported, and the bar and the tooltip say so.
+    partly = 0 < today["coverage"] < 100
+    bar_classes = bar_of(page, orders["id"], today["date"]).get_attribute("class") or ""
+    assert ("partial" in bar_classes.split()) is partly
+    if partly:
         gap_line = lines.pop(5)
         assert gap_line.startswith("No data for ")
-        assert gap_line.endswith("% of the day: no instance reported")
+        assert gap_line.endswith("% of the day so far: no instance reported")
     assert lines == [
         f"{label} (UTC)",
         "Partial outage",
-        "33.33% uptime",  # 1 of 3: truncated, never rounded up
+        # 1 of 3: truncated, never rounded up; of the time an instance reported
+        "33.33% uptime" + (" while reporting" if partly else ""),
         "3 requests, 2 failed",
         f"p95 latency {format_latency(today['latency_p95_ms'])}",
         "Major impact: Orders failing",
@@ -195,7 +208,7 @@ def test_day_tooltip_gives_requests_failures_uptime_p95_and_incidents(
     page.screenshot(path=artifacts / "status-day-tooltip.png")
     expect(page.locator("#instances")).to_have_text("2 instances reporting now")
     expect(page.locator(f"#route-{orders['id']} .axis-uptime")).to_have_text(
-        "33.33% uptime · 1 day without data"
+        "33.33% uptime · 1 day without data" + (" · 1 day partly without data" if partly else "")
     )
     assert page.errors == []  # type: ignore[attr-defined]
 
@@ -234,3 +247,44 @@ def test_no_traffic_and_no_data_days_differ_in_shape_from_each_other_and_from_up
     assert look["idle"]["label"].endswith(": No traffic")
     assert look["none"]["label"].endswith(": No data")
     assert "100%" not in look["idle"]["label"] + look["none"]["label"]
+
+
+def test_a_day_the_app_was_down_for_an_hour_is_partly_without_data(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage, artifacts: Path
+) -> None:
+    app = make_app()
+    today = bucket_start(utcnow(), "day")
+    yesterday = today - timedelta(days=1)
+    # Yesterday the app ran all day but from 10:00 to 11:00, when nothing ran at all.
+    state = get_state(app)
+    run_process(state, yesterday, yesterday + timedelta(hours=10), {"/orders": 10})
+    run_process(state, yesterday + timedelta(hours=11), today, {"/orders": 10})
+    base = live_server(app)
+    orders = next(r for r in summary(f"{base}/status/")["routes"] if r["rule"] == "/orders")
+    day = next(d for d in orders["history"] if d["date"] == yesterday.date().isoformat())
+    # Every request answered succeeded; the hour without an instance has no requests to count.
+    assert (day["requests"], day["uptime"], day["state"]) == (230, 100.0, "operational")
+    assert day["coverage"] == 95.83
+
+    page = new_page()
+    wait_ready(page, f"{base}/status/")
+    bar = bar_of(page, orders["id"], day["date"])
+    assert "partial" in (bar.get_attribute("class") or "").split()
+    expect(bar).to_have_attribute(
+        "aria-label",
+        f"{day_label(page, yesterday.date())}: Operational, 100% uptime while reporting, "
+        "no data for 4.17% of the day",
+    )
+    lines = tooltip_lines(page, bar)
+    assert "100% uptime while reporting" in lines
+    assert "No data for 4.17% of the day: no instance reported" in lines
+    # The bar's top is hollow and dashed, as a day without data is in full.
+    cap = page.evaluate(
+        """id => { const style = getComputedStyle(document.getElementById(id), '::before');
+                   return {border: style.borderTopStyle, height: style.height}; }""",
+        f"bar-{orders['id']}-{day['date']}",
+    )
+    assert cap["border"] == "dashed"
+    assert float(cap["height"].removesuffix("px")) > 0
+    page.screenshot(path=str(artifacts / "day-partly-without-data.png"))
+    assert page.errors == []  # type: ignore[attr-defined]

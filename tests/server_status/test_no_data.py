@@ -1,7 +1,7 @@
 """Silence is not health: no traffic and no data are told apart, and neither is 100 %.
 
-History is written through the real flush transaction (``store.write_flush``
-with heartbeats at chosen times), as processes running on those days would
+History is written through the real flush transaction
+(``tests.support.process_history``), as processes running on those days would
 have written it.
 """
 
@@ -13,38 +13,8 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from flask_server_status import get_state, reports
-from flask_server_status.aggregate import SUCCESSES, Aggregate
-from flask_server_status.batches import Batch
-from flask_server_status.clock import bucket_start, minute_of, utcnow
-from flask_server_status.instances import Instance
-from flask_server_status.state import StatusState
-from flask_server_status.store import Heartbeat, write_flush
-
-
-def run_process(
-    state: StatusState, start: datetime, end: datetime, traffic: dict[str, int]
-) -> None:
-    """One process alive from ``start`` to ``end`` serving ``traffic`` (rule: requests per hour)."""
-    instance = Instance.current(start)
-    aggregate = Aggregate()
-    moment = start
-    while moment < end:
-        for rule, per_hour in traffic.items():
-            for _ in range(per_hour):
-                aggregate.add(rule, minute_of(moment), SUCCESSES, 3.0)
-        moment += timedelta(hours=1)
-    buckets, errors = aggregate.drain()
-    batch = Batch.new(end, buckets, errors)
-    last = minute_of(end - timedelta(minutes=1))
-    write_flush(
-        state.engine,
-        [batch],
-        state.app_routes(),
-        end,
-        state.settings,
-        heartbeat=Heartbeat(instance, range(minute_of(start), last + 1)),
-        prune=False,
-    )
+from flask_server_status.clock import bucket_start, utcnow
+from tests.support.process_history import run_process
 
 
 def day_of(summary: dict[str, object], rule: str, day: datetime) -> dict[str, object]:
