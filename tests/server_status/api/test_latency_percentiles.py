@@ -135,10 +135,11 @@ def test_a_route_answering_in_about_1_ms_reports_a_p50_near_1_ms(
     ]
     p50 = route["latency_ms"]["p50"]
     # Every request sleeps at least 1 ms, and the server-side latency the
-    # histogram holds is shorter than the client's whole call around it.
+    # histogram holds is shorter than the client's whole call around it (about
+    # 1.3 ms on an idle machine, where the fixed-bound histogram said 2.5 ms; a
+    # busy one stretches both, so no fixed figure is asserted).
     assert p50 >= 1.0 * (1 - GOAL)
     assert p50 <= nearest_rank(durations, 50) * (1 + GOAL)
-    assert p50 < 2.5  # not the first bucket's midpoint of the fixed-bound histogram
 
 
 @pytest.mark.parametrize("latency_ms", [0.9, 1.0, 1.1])

@@ -59,4 +59,7 @@ def unauthorized(path: str) -> Response:
 
 def probe_response(body: bytes, status: int) -> Response:
     """A probe answer from its prebuilt body: Actuator v3, not cached."""
-    return Response(body, status, headers=[("Content-Type", ACTUATOR_V3), *NO_STORE.items()])
+    # Headers set one by one: cheaper than Response(headers=[...]), which validates a list.
+    response = Response(body, status, content_type=ACTUATOR_V3)
+    response.headers["Cache-Control"] = NO_STORE["Cache-Control"]
+    return response
