@@ -14,10 +14,22 @@ failing every 50 ms), which should be no worse.
 Times are the measuring thread's CPU time (``time.thread_time``), not wall
 time: on a shared machine other processes steal wall time at random, which
 made wall-clock ratios swing by +-10 % between runs.
+
+``--against REF`` measures this tree and the package as it was at git
+revision REF (default ``BEFORE_HISTOGRAM``, the last commit before the
+geometric latency histogram) in the same run: child processes take turns,
+each version ``--turns`` times, and the best round of each version is kept.
+It prints both capture ratios and ``ratio after / before``.
+
+    python benchmarks/capture_overhead.py --against [REF] [--turns 3]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +44,10 @@ from flask_server_status import FlaskStatus, get_state
 
 REQUESTS_PER_ROUND = 3_000
 ROUNDS = 15
+#: The server-status package before the histogram change (issue: truthful status).
+BEFORE_HISTOGRAM = "0194e7f"
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = "packages/server-status/src"
 
 
 def hello_app(database_uri: str | None, flush_interval: float = 3600) -> Flask:
@@ -62,7 +78,8 @@ def requests_per_second(app: Flask, count: int) -> float:
     return count / (time.thread_time() - start)
 
 
-def main() -> int:
+def measure() -> dict[str, float]:
+    """Best requests/s of each app (plain, status, outage) over ``ROUNDS`` alternating rounds."""
     with tempfile.TemporaryDirectory() as folder:
         plain = hello_app(None)
         status = hello_app(f"sqlite:///{Path(folder) / 'status.db'}")
@@ -81,6 +98,10 @@ def main() -> int:
             state = get_state(app)
             state.flusher.stop(flush=False)
             state.engine.dispose()
+    return best
+
+
+def report(best: dict[str, float]) -> None:
     print(f"without FlaskStatus:               {best['plain']:,.0f} requests/s")
     print(f"with FlaskStatus:                  {best['status']:,.0f} requests/s")
     print(f"with FlaskStatus, database down:   {best['outage']:,.0f} requests/s")
@@ -89,6 +110,51 @@ def main() -> int:
         f"capture overhead ratio (with / without): {best['status'] / best['plain']:.3f}"
         " (goal >= 0.90)"
     )
+
+
+def compare(ref: str, turns: int) -> None:
+    """This tree against ``ref``'s package source, in child processes taking turns."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "archive", ref, SOURCE], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        versions = {"after": None, "before": str(Path(folder) / SOURCE)}
+        best: dict[str, dict[str, float]] = {name: {} for name in versions}
+        for _ in range(turns):
+            for name, source in versions.items():
+                env = dict(os.environ)
+                if source is not None:  # ahead of the installed (editable) package
+                    env["PYTHONPATH"] = os.pathsep.join([source, env.get("PYTHONPATH", "")])
+                child = subprocess.run(
+                    [sys.executable, __file__, "--child"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                for app, rate in json.loads(child.stdout).items():
+                    best[name][app] = max(best[name].get(app, 0.0), rate)
+    ratios = {name: rates["status"] / rates["plain"] for name, rates in best.items()}
+    print(f"capture overhead ratio at {ref} (before): {ratios['before']:.3f}")
+    print(f"capture overhead ratio now (after):      {ratios['after']:.3f}")
+    print(f"ratio after / before: {ratios['after'] / ratios['before']:.3f} (no worse: 1.00 or more, within noise)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", nargs="?", const=BEFORE_HISTOGRAM, metavar="REF")
+    parser.add_argument("--turns", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:  # one measurement, as JSON, for compare()
+        print(json.dumps(measure()))
+    elif args.against:
+        if not 1 <= args.turns <= 10:
+            parser.error("--turns must be 1-10")
+        compare(args.against, args.turns)
+    else:
+        report(measure())
     return 0
 
 
