@@ -138,7 +138,8 @@ def build(session: nox.Session) -> None:
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     for package in PACKAGES.values():
-        session.run("python", "-m", "build", "--outdir", str(dist), str(package))
+        # uv installs the build backend in a fraction of pip's time.
+        session.run("python", "-m", "build", "--installer=uv", "--outdir", str(dist), str(package))
     session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.iterdir())))
     session.run("python", "tools/check_dists.py", str(dist))
 

@@ -138,7 +138,8 @@ def compare(ref: str, turns: int) -> None:
     ratios = {name: rates["status"] / rates["plain"] for name, rates in best.items()}
     print(f"capture overhead ratio at {ref} (before): {ratios['before']:.3f}")
     print(f"capture overhead ratio now (after):      {ratios['after']:.3f}")
-    print(f"ratio after / before: {ratios['after'] / ratios['before']:.3f} (no worse: 1.00 or more, within noise)")
+    change = ratios["after"] / ratios["before"]
+    print(f"ratio after / before: {change:.3f} (no worse: 1.00 or more, within noise)")
 
 
 def main() -> int:

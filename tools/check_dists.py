@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,10 +88,17 @@ def check_wheel(wheel: Path, package: str) -> list[str]:
 def smoke_install(wheels: list[Path]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         venv = Path(tmp) / "venv"
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         python = str(venv / "bin" / "python")
+        # uv when it is there (nox's backend): pip took minutes to resolve and compile.
+        uv = shutil.which("uv")
+        if uv:
+            subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+            install = [uv, "pip", "install", "-q", "--python", python]
+        else:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            install = [python, "-m", "pip", "install", "-q"]
         subprocess.run(
-            [python, "-m", "pip", "install", "-q", *map(str, wheels)],
+            [*install, *map(str, wheels)],
             check=True,
             # Only the new environment's own bin/ on PATH: no Node.js to fall back on.
             env={**os.environ, "PATH": str(venv / "bin")},

@@ -4,7 +4,10 @@ The migration scripts live in ``flask_server_status/migrations``; their
 version table is ``server_status_alembic_version``. :func:`upgrade` holds a
 lock for the whole run so that gunicorn workers starting together on an empty
 database migrate it exactly once: a PostgreSQL advisory lock, or on SQLite an
-exclusive transaction on a small lock file next to the database.
+exclusive transaction on a small lock file next to the database. The
+advisory lock is one per schema (the connection's ``current_schema()``), so
+apps that keep their tables in different schemas of one database never wait
+for each other's migrations.
 
 Host apps using Flask-Migrate / Alembic for their own tables should pass
 :func:`exclude_server_status_tables` as ``include_object`` so autogenerate
@@ -34,8 +37,12 @@ if TYPE_CHECKING:
 
 VERSION_TABLE = "server_status_alembic_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-#: Key of the PostgreSQL advisory lock held while migrating (arbitrary, fixed).
+#: First key of the PostgreSQL advisory lock held while migrating (arbitrary,
+#: fixed); the second is the hash of the schema migrated.
 ADVISORY_LOCK_KEY = 0x5EE5_7A75
+_SCHEMA_LOCK = "CAST(:key AS integer), hashtext(current_schema())"
+_LOCK = sa.text(f"SELECT pg_advisory_lock({_SCHEMA_LOCK})")
+_UNLOCK = sa.text(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
 LOCK_TIMEOUT_SECONDS = 120.0
 #: Alembic keeps the running migration in module globals (``alembic.context``),
 #: so two threads of one process (two apps, or a flush thread and a reader)
@@ -211,15 +218,13 @@ def _locked_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
 def _database_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
-            connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            connection.execute(_LOCK, {"key": ADVISORY_LOCK_KEY})
             connection.commit()
             try:
                 yield connection
             finally:
                 connection.rollback()
-                connection.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
-                )
+                connection.execute(_UNLOCK, {"key": ADVISORY_LOCK_KEY})
                 connection.commit()
         return
     database = engine.url.database
