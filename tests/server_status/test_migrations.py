@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from flask_server_status.engine import create_engine
 from flask_server_status.models import metadata
 from tests.server_status.processes import run_together
 from tests.server_status.storage import outcome_totals
+from tests.support.postgres import PostgresSchema, Provided
 
 
 @pytest.fixture
@@ -249,3 +251,26 @@ def test_upgrade_from_0001_carries_old_histograms_forward_and_downgrade_restores
             assert old.pop("latency_sum_ms") == 80000
             assert {key: value for key, value in old.items() if value} == OLD_COUNTS, name
     assert not any(name.endswith("_latency") for name in table_names(engine))
+
+
+def test_a_migration_in_one_schema_never_waits_for_another_schema(
+    postgres_server: Provided,
+) -> None:
+    if postgres_server.url is None:
+        pytest.skip(f"PostgreSQL unavailable: {postgres_server.how}")
+    schemas = [PostgresSchema(postgres_server.url) for _ in range(2)]
+    engines = [create_engine(schema.url, key="test") for schema in schemas]
+    try:
+        # The database lock another process migrating the first schema holds (this
+        # process's own lock is only for its threads).
+        with migrate._database_lock(engines[0]):
+            upgrade = threading.Thread(target=migrate.upgrade, args=(engines[1],), daemon=True)
+            upgrade.start()
+            upgrade.join(timeout=60)
+            assert not upgrade.is_alive(), "the migration waited for another schema's lock"
+        assert migrate.is_current(engines[1])
+        assert not table_names(engines[0])
+    finally:
+        for engine, schema in zip(engines, schemas, strict=True):
+            engine.dispose()
+            schema.drop()
