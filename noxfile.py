@@ -42,13 +42,16 @@ def install_group(session: nox.Session, *groups: str) -> None:
 
 
 # The suite waits on servers more than it computes, so it runs in more processes
-# than there are cores; `-n 0` in the session's arguments runs it in one.
+# than there are cores; `-n 0` in the session's arguments runs it in one. Work
+# stealing: an idle process takes tests queued for a busy one, so the long tests,
+# collected first (tests/conftest.py), do not all wait for the same process.
 PYTEST_WORKERS = str(min(8, max(4, os.cpu_count() or 1)))
+PYTEST_PARALLEL = ("-n", PYTEST_WORKERS, "--dist", "worksteal")
 
 
 def run_pytest(session: nox.Session) -> None:
     session.run(
-        "pytest", "-n", PYTEST_WORKERS, "--ignore=tests/browser", *(session.posargs or ["tests"])
+        "pytest", *PYTEST_PARALLEL, "--ignore=tests/browser", *(session.posargs or ["tests"])
     )
 
 

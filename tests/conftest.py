@@ -24,8 +24,8 @@ from tests.support.postgres import PostgresSchema, Provided, find_or_start
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the tests marked ``slow`` first, longest first (``slow(seconds=N)``
-    estimates), so that with several processes (pytest-xdist) the longest ones
-    overlap the rest of the suite instead of ending the run alone."""
+    estimates), so that with several processes (pytest-xdist, work stealing)
+    the longest ones overlap the rest of the suite instead of ending the run."""
 
     def order(item: pytest.Item) -> tuple[bool, float]:
         slow = item.get_closest_marker("slow")
