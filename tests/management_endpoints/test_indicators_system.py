@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -150,3 +151,29 @@ print(sorted(answer.get_json()["components"]))
     assert "'diskSpace'" in components
     assert "'ping'" in components
     assert "'db'" not in components
+
+
+def test_memory_reuses_a_reading_for_max_age_seconds_in_its_own_process(tmp_path: Path) -> None:
+    check = memory(100, cgroup_root=tmp_path, max_age=60)
+    first = check()
+    assert check() is first  # the same reading, not a new one
+    assert memory(100, cgroup_root=tmp_path, max_age=0)() is not first
+    fresh = memory(100, cgroup_root=tmp_path, max_age=0)
+    assert fresh() is not fresh()
+    # A forked child reads its own memory (its rss is not its parent's).
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether it got its parent's reading back
+        os.write(write, b"same" if check() is first else b"new")
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 8) == b"new"
+    os.close(read)
+    assert status == 0
+
+
+@pytest.mark.parametrize("max_age", [-1, "1", True])
+def test_memory_rejects_a_bad_max_age(max_age: object) -> None:
+    with pytest.raises(ValueError, match="max_age must be a number of seconds >= 0"):
+        memory(max_age=max_age)  # type: ignore[arg-type]
