@@ -21,7 +21,7 @@ geometric latency histogram) in the same run: child processes take turns,
 each version ``--turns`` times, and the best round of each version is kept.
 It prints both capture ratios and ``ratio after / before``.
 
-    python benchmarks/capture_overhead.py --against [REF] [--turns 3]
+    python benchmarks/capture_overhead.py --against [REF] [--turns 6]
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def compare(ref: str, turns: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", nargs="?", const=BEFORE_HISTOGRAM, metavar="REF")
-    parser.add_argument("--turns", type=int, default=3)
+    parser.add_argument("--turns", type=int, default=6)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:  # one measurement, as JSON, for compare()
