@@ -79,7 +79,6 @@ export function uptimeFromCounts(requests, failures) {
   return requests ? ((requests - failures) / requests) * 100 : null;
 }
 
-/** CSS classes of a bar: the tone drives colour and the pattern that repeats it as a shape. */
 /** The share of a day (percent) no instance reported, when that is only part of it: 0 for a
  * fully covered day, a day with no data at all (its state says so) and older data without
  * coverage (0 on a day with requests). */
@@ -87,7 +86,8 @@ export function missingShare(day) {
   return day.coverage > 0 && day.coverage < 100 ? 100 - day.coverage : 0;
 }
 
-/** A partly covered day's bar is hollow and dashed at the top, as no-data bars are in full. */
+/** CSS classes of a bar: the tone drives colour and the pattern that repeats it as a shape; a
+ * partly covered day's bar is hollow and dashed at the top, as no-data bars are in full. */
 export function barClass(day) {
   return `bar tone-${dayState(day).tone}${missingShare(day) ? ' partial' : ''}`;
 }
