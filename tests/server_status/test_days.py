@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 import zoneinfo
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import Connection
 
 from flask_server_status import get_state, reports
 from flask_server_status.aggregate import SUCCESSES
@@ -24,6 +25,7 @@ from flask_server_status.incidents import create_incident, record_status
 from flask_server_status.reports.coverage import covered_minutes_by_day
 from flask_server_status.routes import RouteInfo, sync_routes
 from tests.server_status.api.contract import shipped_document, validator
+from tests.support.process_history import run_process
 
 MakeApp = Callable[..., Flask]
 RULE = "/items"
@@ -47,9 +49,13 @@ def read_summary(app: Flask, now: datetime, days: int) -> dict[str, Any]:
     return answer
 
 
-def requests_per_date(summary: dict[str, Any], rule: str = RULE) -> dict[str, int]:
+def route_history(summary: dict[str, Any], rule: str) -> list[dict[str, Any]]:
     (route,) = (route for route in summary["routes"] if route["rule"] == rule)
-    return {day["date"]: day["requests"] for day in route["history"]}
+    return list(route["history"])
+
+
+def requests_per_date(summary: dict[str, Any], rule: str = RULE) -> dict[str, int]:
+    return {day["date"]: day["requests"] for day in route_history(summary, rule)}
 
 
 @pytest.mark.parametrize(
@@ -155,6 +161,25 @@ def test_a_daylight_saving_day_has_the_hours_it_has(
     assert requests_per_date(read_summary(app, now, days=4)) == expected
 
 
+def add_incident(
+    conn: Connection, title: str, route_ids: list[int], started: datetime, resolved: datetime | None
+) -> dict[str, Any]:
+    """A minor incident from ``started`` to ``resolved`` (naive UTC), as a day lists it."""
+    incident_id = create_incident(
+        conn,
+        title=title,
+        status="investigating",
+        impact="minor",
+        route_ids=route_ids,
+        message="",
+        started_at=started,
+        now=started,
+    )
+    if resolved is not None:
+        record_status(conn, incident_id, status="resolved", message="", now=resolved)
+    return {"id": incident_id, "title": title, "impact": "minor"}
+
+
 def test_each_day_lists_the_incidents_open_during_it(make_app: MakeApp) -> None:
     app = make_app(SERVER_STATUS_TIMEZONE="America/New_York")
     state = get_state(app)
@@ -163,22 +188,11 @@ def test_each_day_lists_the_incidents_open_during_it(make_app: MakeApp) -> None:
         routes = sync_routes(conn, {rule: RouteInfo(rule, rule, "") for rule in ("/a", "/b")}, now)
         a, b = routes["/a"].id, routes["/b"].id
 
+
         def incident(
             title: str, route_ids: list[int], started: datetime, resolved: datetime | None
         ) -> dict[str, Any]:
-            incident_id = create_incident(
-                conn,
-                title=title,
-                status="investigating",
-                impact="minor",
-                route_ids=route_ids,
-                message="",
-                started_at=started,
-                now=started,
-            )
-            if resolved is not None:
-                record_status(conn, incident_id, status="resolved", message="", now=resolved)
-            return {"id": incident_id, "title": title, "impact": "minor"}
+            return add_incident(conn, title, route_ids, started, resolved)
 
         # Days shown: Nov 15 to Nov 21 (New York).
         incident("Long gone", [a], datetime(2026, 10, 1), datetime(2026, 10, 2))
@@ -254,3 +268,116 @@ def test_heartbeat_coverage_is_split_at_the_zones_midnight_to_the_minute() -> No
     by_day = covered_minutes_by_day(masks, zoneinfo.ZoneInfo("Asia/Kolkata"))
     assert by_day == {date(2026, 11, 20): 30, date(2026, 11, 21): 31}
     assert covered_minutes_by_day(masks) == {date(2026, 11, 20): 61}
+
+
+def zone_midnight(day: date, zone: str) -> datetime:
+    """The naive UTC instant the zone's ``day`` starts (zoneinfo's own arithmetic)."""
+    local = datetime.combine(day, time(), tzinfo=zoneinfo.ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def history_day(summary: dict[str, Any], day: date, rule: str = "/") -> dict[str, Any]:
+    return next(entry for entry in route_history(summary, rule) if entry["date"] == day.isoformat())
+
+
+#: Days of 23, 24 and 25 hours, west and east of UTC (Chatham is UTC+12:45 in its
+#: winter and UTC+13:45 in its summer; Kolkata is UTC+5:30).
+ZONE_DAYS = [
+    pytest.param("America/New_York", date(2026, 3, 8), 23, id="new-york-spring-forward"),
+    pytest.param("America/New_York", date(2026, 11, 1), 25, id="new-york-fall-back"),
+    pytest.param("Asia/Tokyo", date(2026, 11, 20), 24, id="tokyo"),
+    pytest.param("Asia/Kolkata", date(2026, 11, 20), 24, id="kolkata"),
+    pytest.param("Pacific/Chatham", date(2026, 4, 5), 25, id="chatham-fall-back"),
+    pytest.param("Pacific/Chatham", date(2026, 9, 27), 23, id="chatham-spring-forward"),
+]
+
+
+@pytest.mark.parametrize(("zone", "day", "hours"), ZONE_DAYS)
+def test_coverage_is_the_share_of_the_days_own_minutes(
+    make_app: MakeApp, zone: str, day: date, hours: int
+) -> None:
+    """Up all day but for its first hour: coverage is (hours - 1) / hours of the day, and
+    its requests (one per hour the process ran) are all on that day of the zone."""
+    app = make_app(SERVER_STATUS_TIMEZONE=zone)
+    start, end = zone_midnight(day, zone), zone_midnight(day + timedelta(days=1), zone)
+    assert end - start == timedelta(hours=hours)
+    state = get_state(app)
+    run_process(state, start + timedelta(hours=1), end, {"/": 1})
+    summary = read_summary(app, end + timedelta(hours=12), days=3)
+    entry = history_day(summary, day)
+    assert entry["coverage"] == round((hours - 1) * 100 / hours, 2)
+    assert (entry["requests"], entry["state"]) == (hours - 1, "operational")
+    before, after = (history_day(summary, day + timedelta(days=n)) for n in (-1, 1))
+    assert (before["coverage"], before["state"]) == (0.0, "no_data")
+    assert (after["coverage"], after["state"]) == (0.0, "no_data")
+
+
+@pytest.mark.parametrize(("zone", "day", "hours"), ZONE_DAYS)
+def test_a_fully_covered_day_reads_100_percent_whatever_its_length(
+    make_app: MakeApp, zone: str, day: date, hours: int
+) -> None:
+    app = make_app(SERVER_STATUS_TIMEZONE=zone)
+    start, end = zone_midnight(day, zone), zone_midnight(day + timedelta(days=1), zone)
+    run_process(get_state(app), start, end, {})
+    summary = read_summary(app, end + timedelta(hours=12), days=3)
+    entry = history_day(summary, day)
+    assert (entry["coverage"], entry["state"], entry["requests"]) == (100.0, "no_traffic", 0)
+
+
+def test_a_process_flushing_every_10_minutes_covers_every_minute_it_ran(
+    make_app: MakeApp,
+) -> None:
+    """Six flushes an hour, each marking its own 10 minutes: together the whole day."""
+    zone = "Asia/Tokyo"
+    app = make_app(SERVER_STATUS_TIMEZONE=zone)
+    day = date(2026, 11, 20)
+    start, end = zone_midnight(day, zone), zone_midnight(day + timedelta(days=1), zone)
+    run_process(get_state(app), start, end, {"/": 2}, flush_every=timedelta(minutes=10))
+    entry = history_day(read_summary(app, end + timedelta(hours=1), days=2), day)
+    assert (entry["coverage"], entry["requests"]) == (100.0, 48)
+
+
+def test_two_processes_in_one_hour_cover_it_together(make_app: MakeApp) -> None:
+    """A restart at half past: the old process ran the first half, the new one the rest."""
+    zone = "Asia/Kolkata"
+    app = make_app(SERVER_STATUS_TIMEZONE=zone)
+    state = get_state(app)
+    day = date(2026, 11, 20)
+    start, end = zone_midnight(day, zone), zone_midnight(day + timedelta(days=1), zone)
+    restart = start + timedelta(hours=6, minutes=30)
+    run_process(state, start, restart, {})
+    run_process(state, restart, end, {})
+    entry = history_day(read_summary(app, end + timedelta(hours=1), days=2), day)
+    assert (entry["coverage"], entry["state"]) == (100.0, "no_traffic")
+
+
+@pytest.mark.parametrize(
+    "zone", ["Asia/Tokyo", "Asia/Kolkata", "Pacific/Chatham", "Pacific/Kiritimati"]
+)
+def test_an_incident_early_on_the_first_day_east_of_utc_is_listed_on_it(
+    make_app: MakeApp, zone: str
+) -> None:
+    """East of UTC a day starts before its UTC date does: an incident from 23:00 the day
+    before the first day shown to 00:10 on it (local time) belongs to that first day."""
+    app = make_app(SERVER_STATUS_TIMEZONE=zone)
+    state = get_state(app)
+    today = date(2026, 11, 21)
+    now = zone_midnight(today, zone) + timedelta(hours=15)
+    first = today - timedelta(days=6)
+    with state.engine.begin() as conn:
+        (route,) = sync_routes(conn, {"/a": RouteInfo("/a", "/a", "")}, now).values()
+        midnight = zone_midnight(first, zone)
+        overnight = add_incident(
+            conn,
+            "Overnight",
+            [route.id],
+            midnight - timedelta(hours=1),
+            midnight + timedelta(minutes=10),
+        )
+        # Resolved at the first day's midnight: over before the first day starts.
+        add_incident(conn, "The day before", [route.id], midnight - timedelta(hours=3), midnight)
+    summary = read_summary(app, now, days=7)
+    listed = {entry["date"]: entry["incidents"] for entry in route_history(summary, "/a")}
+    assert listed == {
+        (first + timedelta(days=n)).isoformat(): [overnight] if n == 0 else [] for n in range(7)
+    }

@@ -13,14 +13,17 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from flask_server_status import get_state
+from flask_server_status.clock import utcnow
 from flask_server_status.engine import create_engine
 from flask_server_status.flusher import CRASH_ENVIRONMENT_KEY, CRASH_EXIT_CODE
+from flask_server_status.ledger import FLUSH_LEDGER_RETENTION, REPLAY_LIMIT
 from flask_server_status.models import flushes
 from tests.server_status.sample_app import create_app
 from tests.server_status.storage import outcome_totals
@@ -63,10 +66,13 @@ def test_a_commit_whose_acknowledgement_is_lost_is_not_applied_twice(
 CRASHING_APP = textwrap.dedent(
     """
     import sys
+    from datetime import datetime
     from flask_server_status import get_state
     from tests.server_status.sample_app import create_app
 
     database_url, spool_dir, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    # The flush's moment (naive UTC), when given: the batch's age at a later replay.
+    moment = datetime.fromisoformat(sys.argv[4]) if len(sys.argv) > 4 else None
     app = create_app(database_url, SERVER_STATUS_SPOOL_DIR=spool_dir)
     state = get_state(app)
     assert state.flush()  # schema, routes and a heartbeat: nothing to crash on yet
@@ -74,7 +80,7 @@ CRASHING_APP = textwrap.dedent(
     client = app.test_client()
     for user_id in range(count):
         assert client.get(f"/user/{user_id}").status_code == 200
-    state.flush()  # FLASK_SERVER_STATUS_TEST_CRASH ends the process in here
+    state.flush(now=moment)  # FLASK_SERVER_STATUS_TEST_CRASH ends the process in here
     sys.exit(0)
     """
 )
@@ -116,4 +122,59 @@ def test_a_crash_around_commit_neither_loses_nor_doubles_counts(
         assert outcome_totals(engine, "hour") == expected
         assert not list(spool.glob("*/*.json"))
     finally:
+        engine.dispose()
+
+
+def ledger_rows(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(flushes)).scalar_one())
+
+
+#: Just past the ledger's retention, and just inside the replay limit.
+PRUNED_AGE = FLUSH_LEDGER_RETENTION + timedelta(minutes=30)
+KEPT_AGE = REPLAY_LIMIT - timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("crash", "age", "stored", "dropped"),
+    [
+        # Committed, and its ledger row pruned since: replayed, it would count twice.
+        pytest.param("after_commit", PRUNED_AGE, 500, 500, id="committed-ledger-pruned"),
+        # Committed, its ledger row still kept: replayed, and the ledger skips it.
+        pytest.param("after_commit", KEPT_AGE, 500, 0, id="committed-ledger-kept"),
+        # Never committed, young enough: replayed and stored.
+        pytest.param("before_commit", KEPT_AGE, 500, 0, id="uncommitted-replayed"),
+        # Never committed, too old to tell: dropped, and counted as dropped.
+        pytest.param("before_commit", PRUNED_AGE, 0, 500, id="uncommitted-too-old"),
+    ],
+)
+def test_a_spool_older_than_the_ledger_is_dropped_never_applied_twice(
+    sqlite_url: str, tmp_path: Path, crash: str, age: timedelta, stored: int, dropped: int
+) -> None:
+    """A host whose process crashed comes back after days; meanwhile another host on the
+    same database pruned the flush ledger (retention runs with flushes)."""
+    now = utcnow().replace(microsecond=0)
+    this_host, other_host = tmp_path / "this-host", tmp_path / "other-host"
+    crashed = run_app([sqlite_url, str(this_host), "500", (now - age).isoformat()], crash)
+    assert crashed.returncode == CRASH_EXIT_CODE, crashed.stderr
+    engine = create_engine(sqlite_url, key="test")
+    apps = []
+    try:
+        committed = 1 if crash == "after_commit" else 0
+        assert ledger_rows(engine) == committed
+        apps.append(other := create_app(sqlite_url, SERVER_STATUS_SPOOL_DIR=str(other_host)))
+        assert get_state(other).flush(now=now)  # its first flush prunes
+        assert ledger_rows(engine) == (committed if age < FLUSH_LEDGER_RETENTION else 0)
+        apps.append(restarted := create_app(sqlite_url, SERVER_STATUS_SPOOL_DIR=str(this_host)))
+        state = get_state(restarted)
+        assert state.flush(now=now)  # the first flush replays the dead process's spool
+        expected = {"/user/<int:id>": {"requests": stored, "successes": stored}} if stored else {}
+        assert outcome_totals(engine, "hour") == expected
+        assert outcome_totals(engine, "day") == expected
+        assert state.dropped_requests == dropped
+        assert not list(this_host.glob("*/*.json"))
+    finally:
+        for app in apps:
+            get_state(app).flusher.stop(flush=False)
+            get_state(app).engine.dispose()
         engine.dispose()

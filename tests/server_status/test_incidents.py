@@ -22,7 +22,7 @@ from flask_server_status.models import (
 )
 from flask_server_status.store import add_counts
 from tests.server_status.processes import run_together
-from tests.server_status.storage import failed_counts, outcome_totals
+from tests.server_status.storage import bucket_counters, failed_counts, outcome_totals
 
 SETTINGS = {"SERVER_STATUS_SLO": 99.9, "SERVER_STATUS_INCIDENT_QUIET_SECONDS": 600}
 #: The default minimum volume: this many requests in the 5-minute window, all
@@ -99,6 +99,31 @@ def test_the_minimum_volume_counts_requests_from_separate_flushes(
     (incident,) = automatic_incidents(state.engine)
     assert incident["rule"] == "/fail"
     assert incident["error_type"] is None  # an abort(503), not an exception
+
+
+def test_five_failures_after_a_bad_hour_open_a_minor_incident_not_a_major_one(
+    make_app: Callable[..., Flask],
+) -> None:
+    """The fast alert's minimum volume is read from its 5-minute window, not its hour."""
+    app = make_app(**SETTINGS)
+    state = get_state(app)
+    assert state.flush()  # registers the app's routes
+    fail = _route_id(state.engine, "/fail")
+    minute = minute_of(utcnow())
+    # 35 to 54 minutes ago: 995 requests, 95 of them failed.
+    earlier = {(fail, minute - ago): bucket_counters(50, 5) for ago in range(35, 54)}
+    earlier[(fail, minute - 54)] = bucket_counters(45)
+    with state.engine.begin() as connection:
+        add_counts(connection, earlier)
+    client = app.test_client()
+    for _ in range(5):  # now: 5 of 5 fail, half the minimum volume
+        client.get("/fail")
+    assert state.flush()
+    (incident,) = automatic_incidents(state.engine)
+    assert (incident["rule"], incident["impact"]) == ("/fail", "minor")
+    assert incident["updates"][0][1].startswith(
+        "Opened automatically: 10 % of 1,000 requests failed in the last 6 hours; "
+    )
 
 
 def test_a_quiet_period_resolves_the_incident_and_only_new_failures_open_another(

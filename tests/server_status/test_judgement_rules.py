@@ -106,6 +106,49 @@ def test_a_failure_just_over_the_rate_is_chance_not_an_incident() -> None:
     assert (verdict.alert, verdict.severity) == ("slow", "minor")
 
 
+def test_a_handful_of_failures_in_the_last_5_minutes_does_not_make_a_bad_hour_major() -> None:
+    # The last hour: 100 of 1,000 requests failed, most of them over half an hour ago; in
+    # the last 5 minutes 5 of 5 failed. The hour is a slow burn (minor), and 5 requests
+    # are too few for the fast alert, however busy its long window was.
+    counts = windows(
+        **{"5m": (5, 5), "30m": (255, 5), "1h": (1000, 100), "6h": (1000, 100), "3d": (1000, 100)}
+    )
+    verdict = judge(counts, SLO)
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("slow", "minor")
+    # Ten more failures in the last 5 minutes reach the minimum volume: now it is major.
+    counts = windows(
+        **{"5m": (15, 15), "30m": (265, 15), "1h": (1010, 110), "6h": (1010, 110), "3d": (1010, 110)}
+    )
+    verdict = judge(counts, SLO)
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("fast", "major")
+
+
+def test_the_medium_alert_takes_its_minimum_volume_from_its_short_window_too() -> None:
+    # Six hours at 10 % failures, but only 9 requests in the last 30 minutes (and none
+    # in the last 5): no major incident; the 6 hours against 3 days are a slow burn.
+    busy = (50_000, 5_000)
+    verdict = judge(windows(**{"30m": (9, 9), "6h": busy, "3d": busy}), SLO)
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("slow", "minor")
+    verdict = judge(windows(**{"30m": (10, 10), "6h": busy, "3d": busy}), SLO)
+    assert verdict is not None
+    assert (verdict.alert, verdict.severity) == ("medium", "major")
+
+
+@pytest.mark.parametrize(("failures", "opens"), [(123, False), (124, True)])
+def test_a_slow_burn_opens_just_beyond_the_significance_line(failures: int, opens: bool) -> None:
+    # 100,000 requests in 6 hours at a 0.1 % budget: 100 failures are expected. 124 or more
+    # have a chance below 1 % (0.94 %), 123 or more above it (1.2 %). The last 3 days
+    # burn clearly, so the 6-hour window alone decides.
+    counts = windows(**{"6h": (100_000, failures), "3d": (1_200_000, 1_500)})
+    verdict = judge(counts, SLO)
+    assert (verdict is not None) is opens
+    if verdict is not None:
+        assert (verdict.alert, verdict.severity) == ("slow", "minor")
+
+
 @pytest.mark.parametrize(
     ("requests", "failures", "rate", "expected"),
     [
@@ -116,6 +159,10 @@ def test_a_failure_just_over_the_rate_is_chance_not_an_incident() -> None:
         (4_320_000, 12_960, 0.001, True),  # 0.3 % over 3 days (normal approximation)
         (100_000, 120, 0.001, False),  # 1.2x the rate on 100,000 requests: P = 2.6 %
         (100_000, 130, 0.001, True),  # 1.3x: P = 0.2 %
+        (100_000, 123, 0.001, False),  # P(X >= 123) = 1.2 % (one-sided)
+        (100_000, 124, 0.001, True),  # P(X >= 124) = 0.94 % (two-sided it would be 1.9 %)
+        (40_000, 55, 0.001, False),  # Poisson tail, mean 40: P(X >= 55) = 1.4 %
+        (40_000, 56, 0.001, True),  # P(X >= 56) = 0.97 %
         (0, 0, 0.001, False),
     ],
 )
