@@ -188,7 +188,6 @@ def test_each_day_lists_the_incidents_open_during_it(make_app: MakeApp) -> None:
         routes = sync_routes(conn, {rule: RouteInfo(rule, rule, "") for rule in ("/a", "/b")}, now)
         a, b = routes["/a"].id, routes["/b"].id
 
-
         def incident(
             title: str, route_ids: list[int], started: datetime, resolved: datetime | None
         ) -> dict[str, Any]:

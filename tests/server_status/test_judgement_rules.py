@@ -117,9 +117,8 @@ def test_a_handful_of_failures_in_the_last_5_minutes_does_not_make_a_bad_hour_ma
     assert verdict is not None
     assert (verdict.alert, verdict.severity) == ("slow", "minor")
     # Ten more failures in the last 5 minutes reach the minimum volume: now it is major.
-    counts = windows(
-        **{"5m": (15, 15), "30m": (265, 15), "1h": (1010, 110), "6h": (1010, 110), "3d": (1010, 110)}
-    )
+    hour = (1010, 110)
+    counts = windows(**{"5m": (15, 15), "30m": (265, 15), "1h": hour, "6h": hour, "3d": hour})
     verdict = judge(counts, SLO)
     assert verdict is not None
     assert (verdict.alert, verdict.severity) == ("fast", "major")
