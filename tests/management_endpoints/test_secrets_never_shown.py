@@ -14,6 +14,9 @@ TOKEN = "tok-planted-9"
 SECRETS = (
     "envsecret1",
     "urlsecret2",
+    "urlat2",  # the same password goes on past an @, a : and a /
+    "urlcolon2",
+    "urlslash2",
     "connsecret3",
     "cfgsecret4",
     "cfgurl5",
@@ -44,7 +47,9 @@ def test_no_planted_secret_in_any_answer(
     token: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, closed_port_url: str
 ) -> None:
     monkeypatch.setenv("DB_PASSWORD", "envsecret1")
-    monkeypatch.setenv("DATABASE_URL", "postgresql://orders:urlsecret2@db:5432/orders")
+    monkeypatch.setenv(
+        "DATABASE_URL", "postgresql://orders:urlsecret2@urlat2:urlcolon2/urlslash2@db:5432/orders"
+    )
     monkeypatch.setenv("REPORTS_DSN", "host=db user=rep password=connsecret3 dbname=rep")
     monkeypatch.setattr(sys, "argv", [*sys.argv, "--db-password=argvsecret6"])
     host_port = closed_port_url.removeprefix("http://")

@@ -10,11 +10,15 @@ from typing import Any
 MASK = "******"
 
 # ``scheme://user:password@host``: the password is whatever lies between the
-# first colon after ``//`` and the last ``@`` before the host.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^\s/]*(?=@)")
-# ``password=...`` / ``pwd=...`` in key=value connection strings (libpq, ODBC, JDBC).
+# first colon after ``//`` and the last ``@`` of the URL, so a password may
+# hold ``@``, ``:`` and ``/`` (and a user name ``@``, as e-mail addresses do);
+# an ``@`` further on in the URL masks up to it: too much rather than too little.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/:\s]*:)\S*(?=@)")
+# ``password=...`` / ``pwd=...`` in key=value connection strings (libpq, ODBC, JDBC):
+# quoted, ODBC-braced (``{...}``, where ``}}`` is a literal ``}``) or bare.
 _PAIR_PASSWORD = re.compile(
-    r"(?P<head>\b(?:password|passwd|pwd|secret|token)\s*=\s*)(?:'[^']*'|\"[^\"]*\"|[^;&\s]*)",
+    r"(?P<head>\b(?:password|passwd|pwd|secret|token)\s*=\s*)"
+    r"(?:'[^']*'|\"[^\"]*\"|\{(?:\}\}|[^}])*\}|[^;&\s]*)",
     re.IGNORECASE,
 )
 
