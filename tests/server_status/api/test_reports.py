@@ -25,6 +25,7 @@ from flask_server_status.reports.statistics import round_ms
 from flask_server_status.routes import RouteInfo, sync_routes
 from flask_server_status.store import add_counts, apply_retention
 from tests.server_status.api.contract import ContractClient
+from tests.server_status.exact import nearest_rank
 from tests.support.status_seed import seed_history
 
 NOW = datetime(2026, 11, 21, 15, 37, 20)
@@ -95,12 +96,6 @@ def expected_uptime(requests: Sequence[Request]) -> float | None:
         return None
     failures = sum(1 for r in requests if r.status >= 500)
     return (len(requests) - failures) / len(requests) * 100
-
-
-def nearest_rank(latencies: Sequence[float], percent: int) -> float:
-    """The exact nearest-rank percentile: the value of rank ceil(percent / 100 * n)."""
-    ordered = sorted(latencies)
-    return ordered[max(0, math.ceil(percent * len(ordered) / 100) - 1)]
 
 
 def expected_percentile(latencies: Sequence[float], percent: int) -> float | None:
