@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -29,6 +30,13 @@ def make_app(
         return "hello"
 
     return app
+
+
+def timeout_seconds(error: str) -> float:
+    """The wait a check's ``timeout after 1.0s`` error reports."""
+    found = re.fullmatch(r"timeout after (\d+\.\d)s", error)
+    assert found is not None, error
+    return float(found[1])
 
 
 class CallCounter:
