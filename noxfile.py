@@ -157,6 +157,28 @@ def browser(session: nox.Session) -> None:
 
 
 @nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (mutmut) of the modules that judge, count and protect.
+
+    Prints the killed share and every survivor; fails below 90 % of the
+    mutants that are not equivalent (tools/mutants.toml lists those, with why).
+    Takes long (about an hour here), so it is not part of .ci/run. The
+    scratch project lives in the session's folder; ``-- --max-children N``
+    changes mutmut's parallelism (default 2).
+    """
+    install_group(session, "test", "mutants")
+    session.install(*EDITABLE_PACKAGES)  # the dependencies; mutmut's copies come first
+    compile_once(session)
+    session.run("python", "-c", "from tests.support.page_bundle import ensure_built as b; b()")
+    project = Path(session.virtualenv.location) / "project"
+    session.run("python", "tools/mutants.py", "prepare", str(project))
+    session.chdir(project)
+    session.run("mutmut", "run", *(session.posargs or ["--max-children", "2"]))
+    session.chdir(ROOT)
+    session.run("python", "tools/mutants.py", "report", str(project))
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Run every script in benchmarks/ and print the ratio lines they measure."""
     build_frontend(session, run_tests=False)

@@ -337,13 +337,15 @@ def test_a_process_flushing_every_10_minutes_covers_every_minute_it_ran(
 
 
 def test_two_processes_in_one_hour_cover_it_together(make_app: MakeApp) -> None:
-    """A restart at half past: the old process ran the first half, the new one the rest."""
+    """A restart at 06:00 in Kolkata, half past a UTC hour (coverage is kept per UTC
+    hour): the old process ran the hour's first half, the new one the rest."""
     zone = "Asia/Kolkata"
     app = make_app(SERVER_STATUS_TIMEZONE=zone)
     state = get_state(app)
     day = date(2026, 11, 20)
     start, end = zone_midnight(day, zone), zone_midnight(day + timedelta(days=1), zone)
-    restart = start + timedelta(hours=6, minutes=30)
+    restart = start + timedelta(hours=6)
+    assert restart.minute == 30
     run_process(state, start, restart, {})
     run_process(state, restart, end, {})
     entry = history_day(read_summary(app, end + timedelta(hours=1), days=2), day)
