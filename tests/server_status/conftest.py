@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from flask_server_status import get_state
+from flask_server_status import get_state, migrate
+from flask_server_status.engine import create_engine
 from tests.server_status.sample_app import create_app
 from tests.server_status.tcp_proxy import TcpProxy
 
@@ -38,6 +40,15 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
         state = get_state(app)
         state.flusher.stop(flush=False)
         state.engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """An engine on the test database with the schema migrated (SQLite and PostgreSQL)."""
+    engine = create_engine(database_url, key="test")
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -20,18 +20,14 @@ from __future__ import annotations
 import math
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from flask_server_status import migrate
 from flask_server_status.clock import EPOCH, bucket_start, day_bounds, day_label, local_date
-from flask_server_status.engine import create_engine
 from flask_server_status.instances import hour_masks
 from flask_server_status.latency import MAX_MS, MIN_MS, RELATIVE_ACCURACY, index_of, percentile
 from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES
@@ -156,14 +152,6 @@ def test_coverage_splits_at_the_zones_midnight_to_the_minute(
 
 
 # Rollups ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = create_engine(database_url, key="test")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 #: ``(route, minute offset, requests, failures, latency ms)`` of one flushed minute.

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
-from flask_server_status import migrate
 from flask_server_status.aggregate import COUNTER_COUNT, HISTOGRAM_START
 from flask_server_status.clock import bucket_start, minute_of, minute_start
 from flask_server_status.config import read_settings
-from flask_server_status.engine import create_engine
 from flask_server_status.latency import MIN_INDEX
 from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES
 from flask_server_status.routes import RouteInfo, sync_routes
@@ -25,14 +21,6 @@ from tests.server_status.processes import run_together
 START = datetime(2026, 1, 1)
 #: The aggregate's counter list: the bucket counters, then the histogram slots.
 WIDTH = COUNTER_COUNT
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = create_engine(database_url, key="test")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def make_routes(engine: sa.Engine, *rules: str) -> list[int]:
