@@ -14,12 +14,19 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, settings
 
 from tests.support.fake_service import FakeService, refused_url
 from tests.support.gunicorn import GunicornProcess, GunicornRunner
 from tests.support.live_server import LiveServer
 from tests.support.page_bundle import BundleError, ensure_built
 from tests.support.postgres import PostgresSchema, Provided, find_or_start
+
+# Hypothesis's per-example deadline and its "too slow" health check time the machine,
+# not the code: a 2-core machine shared with other runs (or mutmut's tracing, see
+# docs/decisions/0015) misses them. Example counts stay bounded per test.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

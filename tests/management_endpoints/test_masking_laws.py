@@ -128,7 +128,7 @@ def test_a_value_under_a_secret_looking_key_never_survives_at_any_depth(
     assert secret not in json.dumps(mask_secrets(data, DEFAULT_SECRET_KEYS))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(USER, URL_SECRET, KEY, PAIR_VALUE)
 def test_info_never_shows_a_planted_password(
     user: str, secret: str, key: str, value: tuple[str, str]

@@ -167,7 +167,7 @@ TRAFFIC = st.tuples(
 
 @settings(
     max_examples=15,
-    deadline=None,
+    # The example's tables are emptied first: the engine may be shared.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ZONE_DAY, st.lists(st.lists(TRAFFIC, min_size=1, max_size=12), min_size=1, max_size=3))
