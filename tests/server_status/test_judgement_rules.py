@@ -20,7 +20,12 @@ from flask_server_status.reports.judgement import (
     objectives_for,
     worse,
 )
-from flask_server_status.reports.judgement.rules import format_number, format_percent
+from flask_server_status.reports.judgement.rules import (
+    format_number,
+    format_percent,
+    quiet_evidence,
+    quiet_words,
+)
 from flask_server_status.reports.status_rules import judged_day_state
 
 SLO = Objectives(availability=99.9, min_requests=10)
@@ -272,3 +277,49 @@ def test_bad_objectives_and_removed_keys_are_config_errors_naming_key_and_fix(
         read_settings(config, import_name="t")
     assert str(raised.value).startswith(key)
     assert fix in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (60, "1 minute"),
+        (600, "10 minutes"),
+        (3600, "1 hour"),
+        (7200, "2 hours"),
+        (5400, "90 minutes"),
+        (90, "90 seconds"),
+        (3601, "3601 seconds"),
+    ],
+)
+def test_the_quiet_period_is_told_in_whole_units(seconds: int, words: str) -> None:
+    assert quiet_words(seconds) == words
+    evidence = quiet_evidence(WindowCounts(3000, 2), SLO, seconds)
+    assert evidence == f"within the 99.9 % objective for {words} (2 of 3,000 requests failed)."
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0, "0"),
+        (1.0, "1"),
+        (9.96, "10"),
+        (10.0, "10"),
+        (10.4, "10"),
+        (1234.5, "1,234"),
+        (0.05, "0.05"),
+        (0.00012, "0.00012"),  # would be 1.2e-04 in %g
+        (0.0000001, "0"),
+    ],
+)
+def test_evidence_numbers_read_as_people_write_them(value: float, text: str) -> None:
+    assert format_number(value) == text
+
+
+def test_a_route_over_its_latency_objective_is_not_quiet() -> None:
+    slow = Objectives(99.9, 10, latency_ms=50, latency_percentile=95)
+    fast_window = WindowCounts(1000, 0, {index_of(20.0): 1000})
+    slow_window = WindowCounts(1000, 0, {index_of(80.0): 1000})
+    assert is_quiet(fast_window, slow)
+    assert not is_quiet(slow_window, slow)
+    assert is_quiet(slow_window, SLO)  # without a latency objective only failures count
+    assert not is_quiet(WindowCounts(10_000, 10), SLO)  # burning exactly the budget
