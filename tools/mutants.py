@@ -101,6 +101,10 @@ def report(project: Path) -> int:
         name, _, status = line.strip().rpartition(": ")
         if name:
             statuses[name] = status
+    # An interrupted run leaves mutants unchecked: they count neither way.
+    unchecked = sorted(name for name, status in statuses.items() if status == "not checked")
+    for name in unchecked:
+        del statuses[name]
     survivors = sorted(name for name, status in statuses.items() if status not in KILLED)
     marked: dict[str, str | None] = {}
     for name in survivors:
@@ -115,7 +119,7 @@ def report(project: Path) -> int:
     share = killed / considered if considered else 1.0
     lines = [
         f"mutants: {len(statuses)} ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))})",
-        f"equivalent: {len(statuses) - considered}",
+        f"equivalent: {len(statuses) - considered}; not checked (interrupted): {len(unchecked)}",
         f"killed: {killed} of {considered} non-equivalent mutants ({share:.1%}; goal {GOAL:.0%})",
     ]
     print("\n".join(lines))
