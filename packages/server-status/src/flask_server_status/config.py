@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from .auth import configured_token
+from .components import ComponentSpec, parse_components
 from .config_values import (
     REMOVED,
     boolean,
@@ -49,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_API_MAX_BODY_BYTES": 64 * 1024,
     "SERVER_STATUS_PAGE_TITLE": None,
     "SERVER_STATUS_PAGE_REFRESH_SECONDS": 60,
+    "SERVER_STATUS_COMPONENTS": None,
+    "SERVER_STATUS_OTHER_COMPONENT": False,
+    "SERVER_STATUS_SHOW_RULES": False,
+    "SERVER_STATUS_PAGE_MAX_COMPONENTS": 200,
     "SERVER_STATUS_TIMEZONE": "UTC",
     "SERVER_STATUS_ROUTES": None,
     "SERVER_STATUS_FAILURE_STATUSES": None,
@@ -92,7 +97,10 @@ class Settings:
     ``api_secret`` (``None`` or the bare token, a leading ``Bearer `` removed;
     never ``None`` when ``api_enabled``),
     ``api_max_body_bytes`` (the largest admin request body accepted),
-    ``page_title`` and ``page_refresh_seconds``, ``timezone`` (the zone
+    ``page_title`` and ``page_refresh_seconds``, ``components`` (``None``:
+    one component per route; else the configured ones, see
+    :mod:`.components`), ``other_component``, ``show_rules`` (whether URL
+    rules appear in public answers) and ``page_max_components``, ``timezone`` (the zone
     whose calendar days the history, bars and daily uptimes use) and
     ``timezone_name`` (its IANA name), ``routes`` (``None`` or the
     rules to record and show), the objectives (``slo_*``, ``latency_objective_*``;
@@ -110,6 +118,10 @@ class Settings:
     api_max_body_bytes: int
     page_title: str
     page_refresh_seconds: int
+    components: tuple[ComponentSpec, ...] | None
+    other_component: bool
+    show_rules: bool
+    page_max_components: int
     timezone: tzinfo
     timezone_name: str
     routes: frozenset[str] | None
@@ -326,6 +338,7 @@ def read_settings(
     api_enabled = boolean("SERVER_STATUS_API_ENABLED", get("SERVER_STATUS_API_ENABLED"))
     api_secret = _secret("SERVER_STATUS_API_SECRET", get("SERVER_STATUS_API_SECRET"))
     timezone, timezone_name = _zone("SERVER_STATUS_TIMEZONE", get("SERVER_STATUS_TIMEZONE"))
+    other_component = boolean("SERVER_STATUS_OTHER_COMPONENT", get("SERVER_STATUS_OTHER_COMPONENT"))
     if api_enabled and api_secret is None:
         # Without a token every admin request would answer 401: refuse to start.
         raise ConfigError(
@@ -349,6 +362,10 @@ def read_settings(
         api_max_body_bytes=integer("SERVER_STATUS_API_MAX_BODY_BYTES", minimum=1024),
         page_title=title if title is not None else import_name,
         page_refresh_seconds=integer("SERVER_STATUS_PAGE_REFRESH_SECONDS"),
+        components=parse_components(get("SERVER_STATUS_COMPONENTS"), other=other_component),
+        other_component=other_component,
+        show_rules=boolean("SERVER_STATUS_SHOW_RULES", get("SERVER_STATUS_SHOW_RULES")),
+        page_max_components=integer("SERVER_STATUS_PAGE_MAX_COMPONENTS"),
         timezone=timezone,
         timezone_name=timezone_name,
         routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),
