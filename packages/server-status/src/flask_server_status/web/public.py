@@ -18,6 +18,7 @@ from ..clock import isoformat, utcnow
 from ..config import Settings
 from ..state import StatusState
 from .badges import status_badge, uptime_badge
+from .conditional import public_answer
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
 from .headers import PAGE_POLICY, no_sniff
@@ -36,9 +37,8 @@ MISSING_BUNDLE = (
 
 
 def _public(response: Response) -> Response:
-    """Always revalidated: the answer changes with every flush."""
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    """Always revalidated (it changes with every flush), gzip'd and tagged."""
+    return public_answer(response, request)
 
 
 def _any_origin(response: Response) -> Response:
