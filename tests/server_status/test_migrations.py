@@ -52,6 +52,20 @@ def test_upgrade_downgrade_to_base_and_upgrade_again(engine: sa.Engine) -> None:
     assert migrate.schema_differences(engine) == []
 
 
+COMPONENT_LINKS = {"server_status_incident_components", "server_status_maintenance_components"}
+
+
+def test_0004_adds_the_component_links_and_its_downgrade_removes_only_them(
+    engine: sa.Engine,
+) -> None:
+    migrate.upgrade(engine, "0004")
+    assert table_names(engine) >= COMPONENT_LINKS
+
+    migrate.downgrade(engine, "0003")
+    assert table_names(engine) & COMPONENT_LINKS == set()
+    assert table_names(engine) >= OUR_TABLES - COMPONENT_LINKS
+
+
 def test_models_match_the_migrated_schema(engine: sa.Engine) -> None:
     migrate.upgrade(engine)
     assert migrate.schema_differences(engine) == []

@@ -237,6 +237,35 @@ maintenance_routes = _link_table(
 )
 
 
+def _component_link_table(name: str, owner_column: str, owner_table: str) -> sa.Table:
+    """A table linking rows of ``owner_table`` to the components they concern.
+
+    Component ids come from ``SERVER_STATUS_COMPONENTS``, not from a table,
+    so ``component_id`` has no foreign key.
+    """
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            owner_column,
+            sa.Integer,
+            sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("component_id", sa.String(63), primary_key=True),
+    )
+
+
+#: Components an incident names (beside its routes; none of either: the whole service).
+incident_components = _component_link_table(
+    "server_status_incident_components", "incident_id", "server_status_incidents"
+)
+#: Components a maintenance window names.
+maintenance_components = _component_link_table(
+    "server_status_maintenance_components", "maintenance_id", "server_status_maintenance"
+)
+
+
 #: The flush ledger: one row per applied flush batch, written in the batch's own
 #: transaction, so a batch retried after a lost COMMIT acknowledgement (or
 #: replayed from the spool after a crash) is recognised and not added twice.
