@@ -8,11 +8,25 @@ import gzip
 import json
 from collections.abc import Callable
 
+import pytest
 import requests
 from flask import Flask
 
 from flask_server_status import get_state
+from flask_server_status.clock import utcnow
+from flask_server_status.reports import answers
 from flask_server_status.web.conditional import MIN_GZIP_BYTES
+
+
+@pytest.fixture(autouse=True)
+def _one_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answers' clock stands still, so that only the data can change an answer.
+
+    The summary and the status carry ``generated_at`` to the second; two polls
+    straddling a second would otherwise differ by that field alone.
+    """
+    moment = utcnow()
+    monkeypatch.setattr(answers, "utcnow", lambda: moment)
 
 
 def _with_traffic(make_app: Callable[..., Flask]) -> Flask:
