@@ -13,6 +13,8 @@ from flask import Flask
 from jsonschema import Draft202012Validator
 
 from flask_server_status import get_state
+from flask_server_status.clock import utcnow
+from flask_server_status.reports import answers
 from flask_server_status.web import public
 from tests.server_status.api.contract import (
     METHODS,
@@ -185,6 +187,14 @@ def test_every_documented_answer_is_produced_and_valid(
     for url in public_urls:
         api.get(url)
         down.get(url)
+    # Revalidation: the tag of each answer brings a 304 while nothing changed.
+    # The clock stands still meanwhile: answers carry their time to the second.
+    moment = utcnow()
+    monkeypatch.setattr(answers, "utcnow", lambda: moment)
+    monkeypatch.setattr(public, "utcnow", lambda: moment)
+    for url in public_urls:
+        tag = api.get(url).headers["ETag"]
+        assert api.get(url, headers={"If-None-Match": tag}).status_code == 304, url
     for url in (
         "/status/api/summary?days=91",
         "/status/api/routes/1?days=abc",
@@ -205,7 +215,9 @@ def test_every_documented_answer_is_produced_and_valid(
     assert "npm ci && npm run build" in missing.get_data(as_text=True)
     (bundle / "index.html").write_text("<!doctype html><title>status</title>")
     (bundle / "status.css").write_text("body{margin:0}")
-    assert api.get("/status/").status_code == 200
+    page = api.get("/status/")
+    assert page.status_code == 200
+    assert api.get("/status/", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
     assert api.get("/status").status_code == 308
     bundled = ContractClient(make_app().test_client(), document)  # static folder: bundle
     bundled.seen = api.seen
