@@ -194,8 +194,23 @@ incident_updates = sa.Table(
 )
 
 
-def _link_table(name: str, owner_column: str, owner_table: str) -> sa.Table:
-    """A table linking rows of ``owner_table`` to the routes they cover."""
+def _route_column() -> sa.Column[int]:
+    return sa.Column(
+        "route_id",
+        sa.Integer,
+        sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+def _component_column() -> sa.Column[str]:
+    # Component ids come from SERVER_STATUS_COMPONENTS, not from a table: no foreign key.
+    return sa.Column("component_id", sa.String(63), primary_key=True)
+
+
+def _link_table(name: str, owner_column: str, owner_table: str, linked: sa.Column[Any]) -> sa.Table:
+    """A table linking rows of ``owner_table`` to what they concern (the ``linked``
+    column: routes or components)."""
     return sa.Table(
         name,
         metadata,
@@ -205,18 +220,13 @@ def _link_table(name: str, owner_column: str, owner_table: str) -> sa.Table:
             sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        sa.Column(
-            "route_id",
-            sa.Integer,
-            sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
+        linked,
     )
 
 
 #: Routes of manual incidents (automatic ones name theirs in ``route_id``).
 incident_routes = _link_table(
-    "server_status_incident_routes", "incident_id", "server_status_incidents"
+    "server_status_incident_routes", "incident_id", "server_status_incidents", _route_column()
 )
 
 maintenance = sa.Table(
@@ -233,36 +243,26 @@ maintenance = sa.Table(
 
 #: Routes a maintenance window covers (none: the whole service).
 maintenance_routes = _link_table(
-    "server_status_maintenance_routes", "maintenance_id", "server_status_maintenance"
+    "server_status_maintenance_routes",
+    "maintenance_id",
+    "server_status_maintenance",
+    _route_column(),
 )
-
-
-def _component_link_table(name: str, owner_column: str, owner_table: str) -> sa.Table:
-    """A table linking rows of ``owner_table`` to the components they concern.
-
-    Component ids come from ``SERVER_STATUS_COMPONENTS``, not from a table,
-    so ``component_id`` has no foreign key.
-    """
-    return sa.Table(
-        name,
-        metadata,
-        sa.Column(
-            owner_column,
-            sa.Integer,
-            sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        sa.Column("component_id", sa.String(63), primary_key=True),
-    )
 
 
 #: Components an incident names (beside its routes; none of either: the whole service).
-incident_components = _component_link_table(
-    "server_status_incident_components", "incident_id", "server_status_incidents"
+incident_components = _link_table(
+    "server_status_incident_components",
+    "incident_id",
+    "server_status_incidents",
+    _component_column(),
 )
 #: Components a maintenance window names.
-maintenance_components = _component_link_table(
-    "server_status_maintenance_components", "maintenance_id", "server_status_maintenance"
+maintenance_components = _link_table(
+    "server_status_maintenance_components",
+    "maintenance_id",
+    "server_status_maintenance",
+    _component_column(),
 )
 
 

@@ -18,8 +18,6 @@ def pooled(parts: Iterable[Counts]) -> Counts:
     total = Counts()
     for part in parts:
         total.add(part)
-        for index, requests in part.histogram.items():
-            total.histogram[index] = total.histogram.get(index, 0) + requests
     return total
 
 

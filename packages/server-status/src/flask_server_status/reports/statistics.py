@@ -74,9 +74,12 @@ class Counts:
         return cls.from_values([int(value or 0) for value in values])
 
     def add(self, other: Counts) -> None:
+        """Add ``other``'s counters and histogram to these."""
         self.requests += other.requests
         self.failures += other.failures
         self.client_errors += other.client_errors
+        for index, requests in other.histogram.items():
+            self.histogram[index] = self.histogram.get(index, 0) + requests
 
     @property
     def uptime(self) -> float | None:
