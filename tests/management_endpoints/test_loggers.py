@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import textwrap
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +141,52 @@ def test_a_post_reaches_all_four_gunicorn_workers(tmp_path: Path, gunicorn: Guni
     # Each worker has applied it to the logger itself, for the app's own routes too.
     levels = answers_per_worker(server.base_url, "/level", 4)
     assert levels == {pid: {"level": "DEBUG"} for pid in after}
+
+
+def levels_until(base_url: str, done: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+    """GET ``/level`` (the app's own route) until ``done(level per worker pid)`` (bounded)."""
+    levels: dict[str, str] = {}
+    deadline = time.monotonic() + 30  # a wait for the workers, not a speed claim
+    while not done(levels) and time.monotonic() < deadline:
+        response = requests.get(base_url + "/level", timeout=5)
+        levels[response.headers["X-Worker-Pid"]] = response.json()["level"]
+    return levels
+
+
+def test_workers_serving_only_the_apps_routes_follow_a_post(
+    tmp_path: Path, gunicorn: GunicornRunner
+) -> None:
+    """No request hook: each worker's polling thread, and a new worker's first request."""
+    module = tmp_path / "logger_app.py"
+    module.write_text(textwrap.dedent(APP_MODULE.format(token=TOKEN, name=NAME)))
+    server = gunicorn.start("logger_app:app", workers=4, pythonpath=[tmp_path])
+    before = levels_until(server.base_url, lambda levels: len(levels) == 4)
+    assert set(before.values()) == {"WARNING"}, before
+
+    posted = requests.post(
+        server.base_url + f"/z/loggers/{NAME}",
+        json={"configuredLevel": "DEBUG"},
+        headers=AUTH,
+        timeout=5,
+    )
+    assert posted.status_code == 204
+    # The three other workers see no management request: they follow the file by themselves.
+    after = levels_until(
+        server.base_url, lambda levels: len(levels) == 4 and set(levels.values()) == {"DEBUG"}
+    )
+    assert after == dict.fromkeys(before, "DEBUG")
+
+    # A worker started later (gunicorn replaces a killed one) has the level on its first request.
+    replaced = next(pid for pid in before if pid != posted.headers["X-Worker-Pid"])
+    os.kill(int(replaced), signal.SIGKILL)
+    first_answers: dict[str, str] = {}
+
+    def replacement_answered(levels: dict[str, str]) -> bool:
+        for pid, level in levels.items():
+            first_answers.setdefault(pid, level)
+        return bool(set(levels) - set(before))
+
+    levels_until(server.base_url, replacement_answered)
+    new_pids = set(first_answers) - set(before)
+    assert new_pids, "no replacement worker answered"
+    assert {first_answers[pid] for pid in new_pids} == {"DEBUG"}

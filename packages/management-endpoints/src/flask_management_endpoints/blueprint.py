@@ -7,9 +7,9 @@ validation at ``init_app``, ``no_log`` and the ``db`` indicator.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
-from flask import Blueprint, Flask, Request, Response, current_app, request, url_for
+from flask import Blueprint, Flask, Request, Response, abort, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -29,12 +29,7 @@ from flask_management_endpoints.responses import (
     not_found,
     unauthorized,
 )
-from flask_management_endpoints.state import (
-    DEFAULT_PREFIX,
-    SIGTERM_CHECKS,
-    check_sigterm_after_fork,
-    get_state,
-)
+from flask_management_endpoints.state import DEFAULT_PREFIX, get_state
 from flask_management_endpoints.threaddump import thread_dump, thread_dump_text
 from flask_management_endpoints.version import read_version
 
@@ -70,24 +65,42 @@ def _configuration_error(error: ConfigError) -> Response:
     return json_error(500, "Configuration Error", str(error), request.path)
 
 
-@z_blueprint.before_app_request
-def _json_routing_errors() -> Response | None:
+@z_blueprint.record_once
+def _answer_routing_errors(setup: BlueprintSetupState) -> None:
+    _install_json_routing_errors(cast(Flask, setup.app))
+
+
+def _install_json_routing_errors(app: Flask) -> None:
     """A JSON 404, or 405 with ``Allow``, for every method and path under the prefix.
 
-    Routing failed before any blueprint was chosen, so a blueprint error
-    handler is never asked; this hook runs before Flask raises the routing
-    error (OPTIONS and TRACE included, and paths no rule can match, such as
-    ones holding a newline) and leaves every other path to the app's own
-    error handlers.
+    Routing fails before any blueprint is chosen, so a blueprint error handler
+    is never asked, and a hook on every request would tax the app's own
+    routes. Flask raises a request's routing error from
+    ``app.raise_routing_exception`` (after the app's ``before_request``
+    hooks, as for every request): this wraps it on the app, so it runs only
+    when routing failed. Under the prefix (OPTIONS and TRACE included, and
+    paths no rule can match, such as ones holding a newline) the JSON answer
+    is raised as a response, which Flask returns without asking the app's
+    error handlers; every other routing error goes on as before.
     """
-    if SIGTERM_CHECKS:  # the first request in a forked worker; empty (falsy) ever after
-        check_sigterm_after_fork()
-    error = request.routing_exception
-    if not isinstance(error, NotFound | MethodNotAllowed):
-        return None
-    path, prefix = request.path, get_state().mount_prefix
-    if prefix and path != prefix and not path.startswith(prefix + "/"):
-        return None
+    raise_default = app.raise_routing_exception
+    state = get_state(app)
+
+    def raise_routing_exception(current: Request) -> NoReturn:
+        error = current.routing_exception
+        if isinstance(error, NotFound | MethodNotAllowed):
+            path, prefix = current.path, state.mount_prefix
+            if not prefix or path == prefix or path.startswith(prefix + "/"):
+                abort(_routing_error(error, path))
+        raise_default(current)
+
+    # Flask sends every routing error through this method, meant to be
+    # overridden by a subclass; an extension cannot subclass the host's app,
+    # so it is replaced on this app only.
+    app.raise_routing_exception = raise_routing_exception  # type: ignore[method-assign, assignment]
+
+
+def _routing_error(error: NotFound | MethodNotAllowed, path: str) -> Response:
     if isinstance(error, MethodNotAllowed) and _exposed(_get_endpoint_id()):
         return method_not_allowed(request.method, sorted(error.valid_methods or ()), path)
     return not_found(f"no management endpoint at {path!r}", path)
@@ -110,14 +123,6 @@ def _exposed(endpoint_id: str | None) -> bool:
         return get_state().settings.exposure.exposed(endpoint_id)
     except ConfigError:  # answered by the endpoint itself; a 405 meanwhile
         return True
-
-
-@z_blueprint.before_app_request
-def _shared_logger_levels() -> None:
-    # Levels set through another worker apply here too (checked at most once a second).
-    sync = get_state().logger_sync
-    if sync is not None:
-        sync.poll()
 
 
 @z_blueprint.before_request

@@ -3,10 +3,10 @@
 A POST is received by one worker; the others learn of it from a small JSON
 file ``{"generation": n, "levels": {name: level or null}}`` shared by the
 workers of one server (see docs/decisions/0011). Each worker looks at the
-file's identity (inode and modification time, one ``os.stat``) at most once
-per second from a request hook, and on every ``/loggers`` request, and applies
-the levels when the generation moved on. A worker started later (gunicorn
-replacing one) applies them on its first request.
+file's identity (inode and modification time, one ``os.stat``) once a second
+from one daemon thread per process (:func:`watch`), and on every ``/loggers``
+request, and applies the levels when the generation moved on. A worker
+started later (gunicorn replacing one) applies them on its first request.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import re
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import psutil
 
 from flask_management_endpoints.loggers import apply_levels
 
-#: Seconds between two looks at the file from the request hook.
+#: Seconds between two looks at the file from the polling thread.
 POLL_INTERVAL = 1.0
 logger = logging.getLogger(__name__)
 
@@ -55,17 +56,10 @@ class LoggerLevelSync:
         self.path = path
         self._seen: tuple[int, int] | None = None
         self._generation = 0
-        self._next_poll = 0.0
         self._lock = threading.Lock()
-
-    def poll(self) -> None:
-        """From the request hook: look at the file if a second has passed since the last look."""
-        if time.monotonic() >= self._next_poll:
-            self.refresh()
 
     def refresh(self) -> None:
         """Apply the file's levels now if another process changed them."""
-        self._next_poll = time.monotonic() + POLL_INTERVAL
         identity = self._identity()
         if identity is None or identity == self._seen:
             return
@@ -87,9 +81,6 @@ class LoggerLevelSync:
             os.replace(temporary, self.path)
             apply_levels(levels)
             self._generation, self._seen = generation, self._identity()
-
-    def after_fork(self) -> None:
-        self._lock = threading.Lock()
 
     def _identity(self) -> tuple[int, int] | None:
         try:
@@ -121,3 +112,47 @@ class LoggerLevelSync:
                 yield
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+# One polling thread per process follows every watched file. A forked child
+# has no thread and watches nothing (each app's state drops its file at fork,
+# as the child's server is another one); watch() starts the child's own.
+_watched: weakref.WeakSet[LoggerLevelSync] = weakref.WeakSet()
+_poller: threading.Thread | None = None
+_watch_lock = threading.Lock()
+
+
+def watch(sync: LoggerLevelSync) -> None:
+    """Refresh ``sync`` every :data:`POLL_INTERVAL` seconds for as long as it is referenced.
+
+    The thread is a daemon, started on the first call in each process: the
+    app's own requests never look at the file.
+    """
+    global _poller
+    with _watch_lock:
+        _watched.add(sync)
+        if _poller is None:
+            _poller = threading.Thread(
+                target=_poll_forever, name="flask-management-endpoints-loggers", daemon=True
+            )
+            _poller.start()
+
+
+def _poll_forever() -> None:
+    while True:
+        time.sleep(POLL_INTERVAL)
+        for sync in list(_watched):
+            try:
+                sync.refresh()
+            except Exception:  # the thread must outlive one bad look; the next may succeed
+                logger.exception("cannot apply the logger levels file %s", sync.path)
+
+
+def _forget_in_child() -> None:
+    global _poller, _watch_lock
+    _watch_lock = threading.Lock()
+    _watched.clear()
+    _poller = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)

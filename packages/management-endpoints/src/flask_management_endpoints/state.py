@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request_started
 
 from flask_management_endpoints.config import Settings, read_settings
 from flask_management_endpoints.dependencies import preferred_scheme
@@ -25,7 +25,7 @@ from flask_management_endpoints.health.contributors import Check
 from flask_management_endpoints.health.endpoint import HealthEndpoint
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.indicators import database, disk_space, memory, ping
-from flask_management_endpoints.logger_sync import LoggerLevelSync, default_path
+from flask_management_endpoints.logger_sync import LoggerLevelSync, default_path, watch
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
@@ -44,6 +44,10 @@ class ManagementState:
     configuration set between ``init_app`` (or ``register_blueprint``) and
     serving applies. After that they are never read again: the host app's
     config object is left as it is, and requests compare nothing.
+
+    Nothing runs on the app's own requests except the first one a process
+    serves (:meth:`_first_request`, then disconnected): work that must wait
+    until the server runs, after any fork.
     """
 
     def __init__(self, app: Flask) -> None:
@@ -62,6 +66,10 @@ class ManagementState:
         self._sigterm_installed = False
         # The SIGTERM handler this process installed, to tell whether it is still in place.
         self._sigterm_handler: object = None
+        # Installed before a fork: checked on this process's first request.
+        self._check_sigterm = False
+        # A weak receiver: an app that is dropped takes it along.
+        request_started.connect(self._first_request, app)
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _after_fork(reference))
 
@@ -104,11 +112,36 @@ class ManagementState:
         except ConfigError as error:
             self._error = error
             return None
-        if endpoint.settings.exposure.exposed("loggers"):
-            path = default_path(self.app.name, endpoint.settings.loggers_dir)
-            self.logger_sync = LoggerLevelSync(path)
-            self.logger_sync.refresh()  # a worker started later takes the levels set before
+        self._share_logger_levels(endpoint.settings)
         return endpoint
+
+    def _first_request(self, app: Flask, **_: object) -> None:
+        """On the first request this process serves for the app, then never again.
+
+        The server has installed its signal handlers and forked by now: the
+        SIGTERM handler installed before a fork is checked, and the logger
+        levels shared across workers start being followed.
+        """
+        request_started.disconnect(self._first_request, app)
+        with self._lock:  # the first requests of several threads: one check
+            check_sigterm, self._check_sigterm = self._check_sigterm, False
+            built = self._endpoint or self._loaded
+            if built is not None:
+                self._share_logger_levels(built.settings)
+        if check_sigterm:
+            self.check_sigterm_in_worker()
+
+    def _share_logger_levels(self, settings: Settings) -> None:
+        """Follow the levels file of this server while ``loggers`` is exposed (ADR 0011)."""
+        if not settings.exposure.exposed("loggers"):
+            self.logger_sync = None
+            return
+        path = default_path(self.app.name, settings.loggers_dir)
+        sync = self.logger_sync
+        if sync is None or sync.path != path:
+            sync = self.logger_sync = LoggerLevelSync(path)
+        sync.refresh()  # a worker started later takes the levels set before
+        watch(sync)
 
     def _build(self) -> HealthEndpoint:
         database = self.db or self.app.extensions.get("sqlalchemy")
@@ -130,12 +163,12 @@ class ManagementState:
     def after_fork(self) -> None:
         """In a forked child: nothing the parent had in flight is inherited."""
         self._lock = threading.Lock()
-        if self._sigterm_installed:
-            # The server may replace signal handlers after forking: checked on
-            # this worker's first request (see check_sigterm_in_worker).
-            SIGTERM_CHECKS.append(self)
-        if self.logger_sync is not None:
-            self.logger_sync.after_fork()
+        # The server may replace signal handlers after forking (see
+        # check_sigterm_in_worker), and the levels file is keyed to the parent
+        # process: both wait for this process's first request.
+        self._check_sigterm = self._sigterm_installed
+        self.logger_sync = None
+        request_started.connect(self._first_request, self.app)
         for endpoint in (self._endpoint, self._loaded):
             if endpoint is not None:
                 endpoint.after_fork()
@@ -193,20 +226,6 @@ class ManagementState:
                 "post_worker_init hook",
                 os.getpid(),
             )
-
-
-#: States whose SIGTERM handler must be checked on this process's first request.
-SIGTERM_CHECKS: list[ManagementState] = []
-
-
-def check_sigterm_after_fork() -> None:
-    """Run the pending SIGTERM checks once; threads racing here each take their own."""
-    while SIGTERM_CHECKS:
-        try:
-            state = SIGTERM_CHECKS.pop()
-        except IndexError:  # another thread took the last one
-            return
-        state.check_sigterm_in_worker()
 
 
 def _after_fork(reference: weakref.ref[ManagementState]) -> None:
