@@ -6,7 +6,8 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from flask_server_status.latency import SLOTS, slot_of
+from flask_server_status.aggregate import Packed, pack
+from flask_server_status.latency import slot_of
 from flask_server_status.models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, routes
 
 OUTCOMES = ("requests", "successes", "failures", "client_errors")
@@ -57,8 +58,8 @@ def stored_requests(engine: sa.Engine) -> int:
         return 0
 
 
-def bucket_counters(requests: int, failures: int = 0, latency_ms: float = 1.0) -> list[float]:
-    """One bucket's counters as the aggregate keeps them, for :func:`store.add_counts`:
+def bucket_counters(requests: int, failures: int = 0, latency_ms: float = 1.0) -> Packed:
+    """One bucket's counts as a flush batch holds them, for :func:`store.add_counts`:
     ``requests`` of which ``failures`` failed, every one answered in ``latency_ms``."""
     values = dict.fromkeys(COUNTER_COLUMNS, 0.0)
     values.update(
@@ -67,11 +68,9 @@ def bucket_counters(requests: int, failures: int = 0, latency_ms: float = 1.0) -
         failures=failures,
         latency_sum_ms=requests * latency_ms,
     )
-    histogram = [0.0] * SLOTS
-    histogram[slot_of(latency_ms)] = requests
-    return [values[name] for name in COUNTER_COLUMNS] + histogram
+    return pack([values[name] for name in COUNTER_COLUMNS], {slot_of(latency_ms): requests})
 
 
-def failed_counts(requests: int) -> list[float]:
-    """Counters of ``requests`` requests that all failed."""
+def failed_counts(requests: int) -> Packed:
+    """Counts of ``requests`` requests that all failed."""
     return bucket_counters(requests, requests)

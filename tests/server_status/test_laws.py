@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from flask_server_status.aggregate import Packed, add_packed
 from flask_server_status.clock import EPOCH, bucket_start, day_bounds, day_label, local_date
 from flask_server_status.instances import hour_masks
 from flask_server_status.latency import MAX_MS, MIN_MS, RELATIVE_ACCURACY, index_of, percentile
@@ -185,13 +186,11 @@ def test_hours_and_days_are_exact_sums_of_their_minutes_in_any_zone(
         live = sync_routes(connection, {r: RouteInfo(r, r, "") for r in ("/a", "/b")}, EPOCH)
     route_ids = [live["/a"].id, live["/b"].id]
     for flush in flushes:  # each flush in its own transaction, as the flush thread writes
-        counts: dict[tuple[int, int], list[float]] = {}
+        counts: dict[tuple[int, int], Packed] = {}
         for route, offset, requests, failures, latency_ms in flush:
             key = (route_ids[route], first + offset)
             values = bucket_counters(requests, min(failures, requests), latency_ms)
-            held = counts.setdefault(key, [0.0] * len(values))
-            for index, value in enumerate(values):
-                held[index] += value
+            counts[key] = add_packed(counts[key], values) if key in counts else values
         with engine.begin() as connection:
             add_counts(connection, counts, zone)
     with engine.connect() as connection:

@@ -40,7 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .aggregate import REQUESTS
+from .aggregate import Packed, Unpacked, add_into, requests_of, unpack
 from .automatic_incidents import FlushedRoute, update_automatic_incidents
 from .batches import Batch, merged
 from .clock import bucket_start, minute_start
@@ -51,10 +51,9 @@ from .ledger import claim, prune_ledger
 from .models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, dialect_insert
 from .routes import LiveRoute, RouteInfo, sync_routes
 
-#: ``(route_id, minute)`` -> counter list in :data:`~.models.COUNTER_COLUMNS` order
-#: followed by the histogram slots (as the aggregate keeps them), where minute
-#: is ``int(unix_time) // 60``.
-MinuteCounts = Mapping[tuple[int, int], Sequence[float]]
+#: ``(route_id, minute)`` -> the bucket's counts packed (:func:`~.aggregate.pack`,
+#: as flush batches hold them), where minute is ``int(unix_time) // 60``.
+MinuteCounts = Mapping[tuple[int, int], Packed]
 
 
 def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = UTC) -> None:
@@ -62,22 +61,19 @@ def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = U
 
     Daily buckets are the calendar days of ``zone``.
 
-    Each counter list is the aggregate's: the bucket counters, then the dense
-    latency histogram, of which only the non-empty slots become latency rows.
+    Each bucket's non-empty histogram slots become latency rows.
     """
     if not counts:
         return
-    width = len(COUNTER_COLUMNS)
     for granularity, table in BUCKET_TABLES.items():
-        merged: dict[tuple[int, datetime], list[float]] = {}
-        for (route_id, minute), counters in counts.items():
+        merged: dict[tuple[int, datetime], Unpacked] = {}
+        for (route_id, minute), packed in counts.items():
             key = (route_id, bucket_start(minute_start(minute), granularity, zone))
             held = merged.get(key)
             if held is None:
-                merged[key] = list(counters)
+                merged[key] = unpack(packed)
             else:
-                for index, value in enumerate(counters):
-                    held[index] += value
+                add_into(held, packed)
         ordered = sorted(merged.items())
         _upsert_adding(
             connection,
@@ -87,9 +83,9 @@ def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = U
                 {
                     "route_id": route_id,
                     "bucket_start": start,
-                    **dict(zip(COUNTER_COLUMNS, values[:width], strict=True)),
+                    **dict(zip(COUNTER_COLUMNS, totals, strict=True)),
                 }
-                for (route_id, start), values in ordered
+                for (route_id, start), (totals, _histogram) in ordered
             ],
         )
         _upsert_adding(
@@ -101,11 +97,10 @@ def add_counts(connection: sa.Connection, counts: MinuteCounts, zone: tzinfo = U
                     "route_id": route_id,
                     "bucket_start": start,
                     "bucket_index": MIN_INDEX + slot,
-                    "requests": int(count),
+                    "requests": count,
                 }
-                for (route_id, start), values in ordered
-                for slot, count in enumerate(values[width:])
-                if count
+                for (route_id, start), (_totals, histogram) in ordered
+                for slot, count in sorted(histogram.items())
             ],
         )
 
@@ -260,8 +255,8 @@ def _write(
     result.applied = len(fresh)
     buckets, errors = merged(batch for batch in batches if batch.id in fresh)
     requests: Counter[str] = Counter()
-    for (rule, _minute), counters in buckets.items():
-        requests[rule] += int(counters[REQUESTS])
+    for (rule, _minute), packed in buckets.items():
+        requests[rule] += requests_of(packed)
     infos = dict(routes)
     for rule in requests:
         infos.setdefault(rule, RouteInfo("", rule, ""))
@@ -272,15 +267,15 @@ def _write(
                 live.update(sync_routes(connection, {rule: infos[rule]}, now))
     else:
         live = sync_routes(connection, infos, now)
-    counts: dict[tuple[int, int], list[float]] = {}
+    counts: dict[tuple[int, int], Packed] = {}
     flushed: dict[int, FlushedRoute] = {}
     rules: dict[int, str] = {}
-    for (rule, minute), counters in buckets.items():
+    for (rule, minute), packed in buckets.items():
         route = live.get(rule)
         if route is None:
             continue  # deleted by an admin (or rejected above): ignored
         rules[route.id] = rule
-        counts[(route.id, minute)] = counters
+        counts[(route.id, minute)] = packed
         flushed[route.id] = FlushedRoute(route.name, rule, infos[rule].endpoint, errors.get(rule))
     if isolate:
         for route_id, rule in sorted(rules.items()):
