@@ -78,6 +78,22 @@ def test_init_app_adds_no_hook_to_the_apps_requests(host_app: Flask) -> None:
     assert [h for h in hooks if h.__module__.startswith("flask_management_endpoints")] == []
 
 
+def test_the_probes_run_no_hook_of_ours(host_app: Flask) -> None:
+    blueprint = "management_endpoints"
+    for hooks in (
+        host_app.before_request_funcs,
+        host_app.after_request_funcs,
+        host_app.teardown_request_funcs,
+        host_app.url_value_preprocessors,
+    ):
+        assert blueprint not in hooks
+    calls = calls_into_the_package(host_app, "/z/health/liveness")  # the first request
+    assert any(call.endswith(":_first_request") for call in calls), calls
+    for probe in ("liveness", "readiness", "ping"):
+        calls = calls_into_the_package(host_app, f"/z/health/{probe}")
+        assert not any(call.endswith(":_first_request") for call in calls), calls
+
+
 def test_the_apps_own_routes_run_none_of_our_code(host_app: Flask) -> None:
     # The first request a process serves does the work that waits for the server.
     assert host_app.test_client().get("/hello").status_code == 200

@@ -7,6 +7,8 @@ validation at ``init_app``, ``no_log`` and the ``db`` indicator.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
 from flask import Blueprint, Flask, Request, Response, abort, current_app, request, url_for
@@ -37,6 +39,7 @@ z_blueprint = Blueprint("management_endpoints", __name__, url_prefix=DEFAULT_PRE
 #: The endpoint id (for ``exposure`` and ``access``) of each view; the index is always on.
 VIEW_IDS = {
     "health": "health",
+    **{f"health_{probe}": "health" for probe in ("liveness", "readiness", "ping")},
     "info": "info",
     "version": "version",
     "loggers_list": "loggers",
@@ -125,31 +128,65 @@ def _exposed(endpoint_id: str | None) -> bool:
         return True
 
 
-@z_blueprint.before_request
-def _exposure_and_access() -> Response | None:
-    """Unexposed endpoints answer 404 to every method; the others check access.
+View = Callable[..., Response]
+# One guarded function per view, however many rules lead to it (Flask insists).
+_guarded_views: dict[View, View] = {}
 
-    OPTIONS is answered for every exposed endpoint without credentials, as
-    CORS preflights and discovery clients send none.
+
+def _route(
+    rule: str, methods: tuple[str, ...] = ("GET",), endpoint: str | None = None, **options: Any
+) -> Callable[[View], View]:
+    """Register ``rule`` for a view, behind its endpoint's exposure and access rules.
+
+    The checks run inside the view rather than from a blueprint
+    ``before_request`` hook, whose call is a measurable part of a probe.
+    Flask's automatic OPTIONS answer would come before them, so OPTIONS is
+    one of the rule's methods and answered by :func:`_guard`.
     """
-    # One lookup of the request object: this runs before every probe.
-    current = request._get_current_object()  # type: ignore[attr-defined]
-    endpoint_id = VIEW_IDS.get((current.endpoint or "").rpartition(".")[2])
-    if endpoint_id is None:
-        return None
-    health = get_state(current_app._get_current_object()).endpoint()  # type: ignore[attr-defined]
-    exposure = health.settings.exposure
-    if not exposure.exposed(endpoint_id):
-        return not_found(f"no management endpoint at {current.path!r}", current.path)
-    if current.method == "OPTIONS" or (endpoint_id == "health" and _is_probe(current)):
-        return None  # probes carry no credentials; their status is never hidden
-    if exposure.allows(endpoint_id, lambda: health.authorizer(current)):
-        return None
-    return unauthorized(current.path)
+
+    def register(view: View) -> View:
+        guarded = _guarded_views.get(view) or _guarded_views.setdefault(view, _guard(view))
+        z_blueprint.add_url_rule(
+            rule,
+            endpoint or view.__name__,
+            guarded,
+            methods=[*methods, "OPTIONS"],
+            provide_automatic_options=False,
+            **options,
+        )
+        return view
+
+    return register
 
 
-def _is_probe(current: Request) -> bool:
-    return (current.view_args or {}).get("path") in PROBE_GROUPS
+def _guard(view: View) -> View:
+    """``view`` behind its endpoint's rules.
+
+    An endpoint that is not exposed answers 404 to every method; an exposed
+    one answers OPTIONS without credentials (CORS preflights and discovery
+    clients send none), and the probes without credentials too (their status
+    is never hidden); everything else needs the endpoint's access.
+    """
+    endpoint_id = VIEW_IDS[view.__name__]
+    probes_public = endpoint_id == "health"
+
+    @functools.wraps(view)
+    def guarded(**view_args: Any) -> Response:
+        # One lookup of each proxy: this runs before every probe.
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        health = get_state(current_app._get_current_object()).endpoint()  # type: ignore[attr-defined]
+        exposure = health.settings.exposure
+        if not exposure.exposed(endpoint_id):
+            return not_found(f"no management endpoint at {current.path!r}", current.path)
+        if current.method == "OPTIONS":
+            return current_app.make_default_options_response()
+        if (probes_public and view_args.get("path") in PROBE_GROUPS) or exposure.allows(
+            endpoint_id, lambda: health.authorizer(current)
+        ):
+            return view(**view_args)
+        return unauthorized(current.path)
+
+    return guarded
 
 
 @z_blueprint.get("", strict_slashes=False)
@@ -172,12 +209,14 @@ def discovery() -> Response:
     return json_response({"_links": links}, 200, actuator_media_type(request))
 
 
-@z_blueprint.get("/health", defaults={"path": ""}, strict_slashes=False)
-# Static rules for the probes: they match faster than the path converter.
-@z_blueprint.get("/health/liveness", defaults={"path": "liveness"})
-@z_blueprint.get("/health/readiness", defaults={"path": "readiness"})
-@z_blueprint.get("/health/ping", defaults={"path": "ping"})
-@z_blueprint.get("/health/<path:path>")
+@_route("/health", defaults={"path": ""}, strict_slashes=False)
+# Static rules for the probes: they match faster than the path converter. Each
+# has its own endpoint, as on every match Werkzeug compares the rule with the
+# ones listed before it under the same endpoint (``redirect_defaults``).
+@_route("/health/liveness", endpoint="health_liveness", defaults={"path": "liveness"})
+@_route("/health/readiness", endpoint="health_readiness", defaults={"path": "readiness"})
+@_route("/health/ping", endpoint="health_ping", defaults={"path": "ping"})
+@_route("/health/<path:path>")
 def health(path: str) -> Response:
     """The root of the health tree, or a group or component below it."""
     # The request object itself, not the proxy: the probe path reads it often.
@@ -185,7 +224,7 @@ def health(path: str) -> Response:
     return get_state().endpoint().respond(path, current_request)
 
 
-@z_blueprint.get("/info")
+@_route("/info")
 def info() -> Response:
     state = get_state()
     health = state.endpoint()
@@ -196,7 +235,7 @@ def info() -> Response:
     return json_response(document, 200, actuator_media_type(request))
 
 
-@z_blueprint.get("/version")
+@_route("/version")
 def version() -> Response:
     state = get_state()
     state.endpoint()  # an invalid configuration answers as for every endpoint
@@ -207,13 +246,13 @@ def version() -> Response:
     return Response(text, status, headers=NO_STORE, content_type="text/plain; charset=utf-8")
 
 
-@z_blueprint.get("/loggers")
+@_route("/loggers")
 def loggers_list() -> Response:
     _refresh_levels()
     return json_response(loggers.all_loggers(), 200, actuator_media_type(request))
 
 
-@z_blueprint.route("/loggers/<path:name>", methods=["GET", "POST"])
+@_route("/loggers/<path:name>", methods=("GET", "POST"))
 def logger(name: str) -> Response:
     """``GET``: one logger's levels; ``POST {"configuredLevel": "DEBUG" | null}``: set it."""
     _refresh_levels()
@@ -242,19 +281,19 @@ def _refresh_levels() -> None:
         sync.refresh()
 
 
-@z_blueprint.get("/mappings")
+@_route("/mappings")
 def mappings() -> Response:
     return json_response(app_mappings(get_state().app), 200, actuator_media_type(request))
 
 
-@z_blueprint.get("/env")
+@_route("/env")
 def env() -> Response:
     state = get_state()
     document = app_environment(state.app, state.settings.info.secret_keys)
     return json_response(document, 200, actuator_media_type(request))
 
 
-@z_blueprint.get("/threaddump")
+@_route("/threaddump")
 def threaddump() -> Response:
     dump = thread_dump()
     if request.accept_mimetypes.best_match(["application/json", "text/plain"]) == "text/plain":
