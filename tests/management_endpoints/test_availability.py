@@ -171,10 +171,15 @@ def test_gunicorn_sigterm_drains_with_readiness_503_while_requests_finish(
 
 
 @pytest.mark.gunicorn
-@pytest.mark.parametrize("hook", [False, True], ids=["no_hook", "post_worker_init"])
+@pytest.mark.parametrize(
+    ("hook", "worker_class"),
+    [(False, "sync"), (False, "gthread"), (True, "sync")],
+    ids=["no_hook", "no_hook_gthread", "post_worker_init"],
+)
 def test_handle_sigterm_under_preload_warns_unless_the_worker_installs_the_drain(
-    gunicorn: GunicornRunner, tmp_path: Path, hook: bool
+    gunicorn: GunicornRunner, tmp_path: Path, hook: bool, worker_class: str
 ) -> None:
+    """Checked on each worker's first request (the app's own route), off the main thread too."""
     (tmp_path / "drain_app.py").write_text(
         textwrap.dedent(APP_MODULE.replace("{handle_sigterm}", "True"))
     )
@@ -183,7 +188,12 @@ def test_handle_sigterm_under_preload_warns_unless_the_worker_installs_the_drain
         (tmp_path / "gunicorn_conf.py").write_text(PRELOAD_CONFIG)
         extra_args += ["--config", str(tmp_path / "gunicorn_conf.py")]
     server = gunicorn.start(
-        "drain_app:app", workers=2, pythonpath=[tmp_path], extra_args=extra_args
+        "drain_app:app",
+        workers=2,
+        worker_class=worker_class,
+        threads=2 if worker_class == "gthread" else 1,  # sync with threads would be gthread
+        pythonpath=[tmp_path],
+        extra_args=extra_args,
     )
     for _ in range(6):  # reaches both workers' first requests
         assert requests.get(server.base_url + "/", timeout=5).text == "ok"

@@ -145,7 +145,9 @@ def _route(
     """
 
     def register(view: View) -> View:
-        guarded = _guarded_views.get(view) or _guarded_views.setdefault(view, _guard(view))
+        guarded = _guarded_views.get(view)
+        if guarded is None:
+            guarded = _guarded_views[view] = _guard(view)
         z_blueprint.add_url_rule(
             rule,
             endpoint or view.__name__,
