@@ -41,7 +41,7 @@ export async function fetchSummary(baseUrl, days, { fetchImpl = fetch, timeoutMs
       response.status,
     );
   }
-  if (!body || !Array.isArray(body.routes) || !body.status) {
+  if (!body || !Array.isArray(body.components) || !body.status) {
     throw new ApiError('The status service sent an answer this page cannot read.', response.status);
   }
   return body;

@@ -1,6 +1,6 @@
 // Status model and formatting: pure functions, no DOM, so node --test can cover them.
 
-/** Tones shared by route states, the overall indicator and daily bars. Each has a shape and a glyph,
+/** Tones shared by component states, the overall indicator and daily bars. Each has a shape and a glyph,
  * so no state is told by colour alone. */
 export const TONES = {
   ok: { glyph: '✓' },
@@ -32,7 +32,7 @@ const OVERALL_STATES = {
 
 const UNKNOWN = { tone: 'none', label: 'Unknown' };
 
-/** Tone and label of a route's `status` field. */
+/** Tone and label of a component's (or route's) `status` field. */
 export function routeState(status) {
   return ROUTE_STATES[status] ?? UNKNOWN;
 }
@@ -281,11 +281,76 @@ export function maintenanceStatusLabel(status) {
   return MAINTENANCE_STATUS[status] ?? status;
 }
 
-/** Names of the routes an incident or maintenance touches; an empty list means the whole service. */
-export function affectedNames(routeIds, routes) {
-  if (!routeIds || routeIds.length === 0) return 'All routes';
-  const byId = new Map(routes.map((r) => [r.id, r.name]));
-  return routeIds.map((id) => byId.get(id) ?? `Route ${id}`).join(', ');
+/** Names of the components an incident or maintenance touches (`component_ids`); one naming no
+ * route concerns the whole service. */
+export function affectedNames(item, components) {
+  if (!item.route_ids || item.route_ids.length === 0) return 'All components';
+  const byId = new Map(components.map((c) => [c.id, c.name]));
+  const names = (item.component_ids || []).map((id) => byId.get(id)).filter(Boolean);
+  return names.length ? names.join(', ') : 'Parts of the service not listed here';
+}
+
+const DAY_MS = 86400000;
+
+/**
+ * A component's columnar history (the summary's `history`: `start`, one array per field, and
+ * `[day index, incident id]` pairs) as one object per day, oldest first, with the fields a day
+ * has everywhere else: date, requests, failures, client_errors, uptime, coverage, latency_p50_ms,
+ * latency_p95_ms, latency_p99_ms, state and incidents (`referenced` names them).
+ */
+export function historyDays(history, referenced = {}) {
+  if (!history || !history.start) return [];
+  const [year, month, day] = history.start.split('-').map(Number);
+  const first = Date.UTC(year, month - 1, day);
+  const incidents = new Map();
+  for (const [index, id] of history.incidents || []) {
+    const listed = incidents.get(index) || [];
+    listed.push({ id, ...(referenced[String(id)] || { title: `Incident ${id}`, impact: 'none' }) });
+    incidents.set(index, listed);
+  }
+  return history.requests.map((requests, i) => ({
+    date: new Date(first + i * DAY_MS).toISOString().slice(0, 10),
+    requests,
+    failures: history.failures[i],
+    client_errors: history.client_errors[i],
+    uptime: history.uptime[i],
+    coverage: history.coverage[i],
+    latency_p50_ms: history.p50[i],
+    latency_p95_ms: history.p95[i],
+    latency_p99_ms: history.p99[i],
+    state: history.state[i],
+    incidents: incidents.get(i) || [],
+  }));
+}
+
+/** The summary's components in page order: ungrouped ones alone, grouped ones under their group
+ * (where its first component stands): `[{component}]` or `[{group, components}]`. */
+export function pageEntries(data) {
+  const groups = new Map((data.groups || []).map((g) => [g.id, g]));
+  const byId = new Map((data.components || []).map((c) => [c.id, c]));
+  const entries = [];
+  const placed = new Set();
+  for (const component of data.components || []) {
+    const group = component.group_id == null ? null : groups.get(component.group_id);
+    if (!group) {
+      entries.push({ key: `c:${component.id}`, component });
+    } else if (!placed.has(group.id)) {
+      placed.add(group.id);
+      const members = group.component_ids.map((id) => byId.get(id)).filter(Boolean);
+      entries.push({ key: `g:${group.id}`, group, components: members });
+    }
+  }
+  return entries;
+}
+
+/** "Uptime of 43% of the time": said beside an uptime whose window was not fully reported. */
+export function coverageText(coverage) {
+  if (coverage == null || coverage >= 100) return '';
+  return `of ${formatCoverage(coverage)} of the time reported`;
+}
+
+function formatCoverage(value) {
+  return `${Math.floor(value)}%`;
 }
 
 /** Incidents listed in a tooltip before "and N more". */
@@ -313,7 +378,10 @@ export function describeDay(day, locale, zone, today = false) {
     let counts = `${plural(day.requests, 'request', 'requests', locale)}, ${formatCount(day.failures, locale)} failed`;
     if (day.client_errors) counts += `, ${formatCount(day.client_errors, locale)} client errors`;
     lines.push(counts);
-    if (day.latency_p95_ms != null) lines.push(`p95 latency ${formatLatency(day.latency_p95_ms)}`);
+    const latencies = ['p50', 'p95', 'p99']
+      .filter((p) => day[`latency_${p}_ms`] != null)
+      .map((p) => `${p} ${formatLatency(day[`latency_${p}_ms`])}`);
+    if (latencies.length) lines.push(`Latency ${latencies.join(', ')}`);
     // Part of the day nothing was running (the app was down): no request could be counted then.
     const missing = missingText(day, today);
     if (missing) lines.push(`${missing}: no instance reported`);

@@ -8,6 +8,7 @@ import {
   UPTIME_WINDOWS,
   affectedNames,
   barClass,
+  coverageText,
   dayState,
   dayUptimeText,
   daysZone,
@@ -19,6 +20,7 @@ import {
   formatLatency,
   formatTimestamp,
   formatUptime,
+  historyDays,
   impactState,
   incidentStatusLabel,
   instancesText,
@@ -26,6 +28,7 @@ import {
   missingShare,
   missingText,
   overallState,
+  pageEntries,
   retrySentence,
   routeState,
   sentence,
@@ -90,19 +93,18 @@ function renderPageInfo(doc, data, ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Routes
+// Components
 
-function createRoute(doc, route) {
-  const nameId = `route-${route.id}-name`;
-  return el(doc, 'li', { class: 'route', id: `route-${route.id}`, 'aria-labelledby': nameId }, [
-    el(doc, 'div', { class: 'route-head' }, [
-      el(doc, 'div', { class: 'route-title' }, [
-        el(doc, 'h3', { class: 'route-name', id: nameId }),
-        el(doc, 'code', { class: 'route-rule' }),
-      ]),
-      el(doc, 'p', { class: 'route-state' }),
+const LATENCIES = ['p50', 'p95', 'p99'];
+
+function createComponent(doc, component) {
+  const nameId = `component-${component.id}-name`;
+  return el(doc, 'li', { class: 'component', id: `component-${component.id}`, 'aria-labelledby': nameId }, [
+    el(doc, 'div', { class: 'component-head' }, [
+      el(doc, 'div', { class: 'component-title' }, [el(doc, 'h3', { class: 'component-name', id: nameId })]),
+      el(doc, 'p', { class: 'component-state' }),
     ]),
-    el(doc, 'p', { class: 'route-doc' }),
+    el(doc, 'p', { class: 'component-description' }),
     el(doc, 'ol', { class: 'bars' }),
     el(doc, 'div', { class: 'axis', 'aria-hidden': 'true' }, [
       el(doc, 'span', { class: 'axis-start' }),
@@ -116,7 +118,7 @@ function createRoute(doc, route) {
           el(doc, 'dd', { 'data-window': w }),
         ]),
       ),
-      ...['p50', 'p95'].map((p) =>
+      ...LATENCIES.map((p) =>
         el(doc, 'div', { class: 'stat stat-latency' }, [
           el(doc, 'dt', {}, [el(doc, 'span', { class: 'sr-only', text: 'Latency ' }), p]),
           el(doc, 'dd', { 'data-latency': p }),
@@ -130,22 +132,21 @@ function createRoute(doc, route) {
   ]);
 }
 
-function updateRoute(doc, row, route, zone, ctx) {
-  const name = route.name || route.rule;
-  setText(row.querySelector('.route-name'), name);
-  setText(row.querySelector('.route-rule'), route.rule);
-  const docEl = row.querySelector('.route-doc');
-  setText(docEl, route.doc || '');
-  show(docEl, Boolean(route.doc));
+function updateComponent(doc, row, component, data, zone, ctx) {
+  const name = component.name;
+  setText(row.querySelector('.component-name'), name);
+  const description = row.querySelector('.component-description');
+  setText(description, component.description || '');
+  show(description, Boolean(component.description));
 
-  const state = routeState(route.status);
-  const stateEl = row.querySelector('.route-state');
-  if (stateEl.getAttribute('data-status') !== route.status) {
+  const state = routeState(component.status);
+  const stateEl = row.querySelector('.component-state');
+  if (stateEl.getAttribute('data-status') !== component.status) {
     stateEl.replaceChildren(stateBadge(doc, state.tone, state.label));
-    stateEl.setAttribute('data-status', route.status);
+    stateEl.setAttribute('data-status', component.status);
   }
 
-  const history = route.history || [];
+  const history = historyDays(component.history, data.incidents && data.incidents.referenced);
   const bars = row.querySelector('.bars');
   setAttr(bars, 'aria-label', `Daily history of ${name}, last ${history.length} days`);
   reconcile(
@@ -153,29 +154,75 @@ function updateRoute(doc, row, route, zone, ctx) {
     history,
     (day) => day.date,
     () => el(doc, 'li', { tabindex: '-1' }),
-    (bar, day) => updateBar(bar, day, day === history.at(-1), route, zone, ctx),
+    (bar, day) => updateBar(bar, day, day === history.at(-1), component, zone, ctx),
   );
   if (!bars.querySelector('[tabindex="0"]') && bars.lastElementChild) {
     bars.lastElementChild.setAttribute('tabindex', '0');
   }
 
-  setText(row.querySelector('.axis-start'), `${history.length} days ago`);
+  // Days before anything was recorded are not drawn: the bars start at the first recorded day.
+  const recordedFirst = history.length > 0 && history[0].date === data.recording_since;
+  setText(
+    row.querySelector('.axis-start'),
+    recordedFirst ? `Recording since ${formatDay(data.recording_since, ctx.locale)}` : `${history.length} days ago`,
+  );
   setText(row.querySelector('.axis-uptime'), periodUptimeText(history));
 
   for (const w of UPTIME_WINDOWS) {
-    setText(row.querySelector(`[data-window="${w}"]`), formatUptime(route.uptime ? route.uptime[w] : null));
+    const uptime = component.uptime ? component.uptime[w] : null;
+    const partly = uptime == null ? '' : coverageText(data.coverage ? data.coverage[w] : null);
+    setText(row.querySelector(`[data-window="${w}"]`), partly ? `${formatUptime(uptime)} ${partly}` : formatUptime(uptime));
   }
-  for (const p of ['p50', 'p95']) {
-    setText(row.querySelector(`[data-latency="${p}"]`), formatLatency(route.latency_ms ? route.latency_ms[p] : null));
+  for (const p of LATENCIES) {
+    setText(row.querySelector(`[data-latency="${p}"]`), formatLatency(component.latency_ms ? component.latency_ms[p] : null));
   }
   const badge = row.querySelector('.badge-link');
-  const badgeUrl = safeLink(route.badge_url, ctx.baseUrl);
+  const badgeUrl = safeLink(component.badge_url, ctx.baseUrl);
   show(badge.closest('.stat'), Boolean(badgeUrl));
   if (badgeUrl) {
     setAttr(badge, 'href', badgeUrl);
     if (!badge.firstChild) badge.append('Badge', el(doc, 'span', { class: 'sr-only' }));
     setText(badge.lastChild, ` for ${name}`);
   }
+}
+
+function reconcileComponents(doc, list, components, data, zone, ctx) {
+  reconcile(
+    list,
+    components,
+    (component) => component.id,
+    (component) => createComponent(doc, component),
+    (row, component) => updateComponent(doc, row, component, data, zone, ctx),
+  );
+}
+
+/** A group: its components in a disclosure, open unless the reader closed it. */
+function createGroup(doc, entry) {
+  return el(doc, 'li', { class: 'group', id: `group-${entry.group.id}` }, [
+    el(doc, 'details', { open: '' }, [
+      el(doc, 'summary', { class: 'group-head' }, [
+        el(doc, 'h3', { class: 'group-name' }),
+        el(doc, 'span', { class: 'group-state' }),
+      ]),
+      el(doc, 'ul', { class: 'components' }),
+    ]),
+  ]);
+}
+
+/** The worst state among a group's components, for its closed heading. */
+const STATUS_ORDER = ['outage', 'degraded', 'maintenance', 'no_data', 'no_traffic', 'operational'];
+
+function updateGroup(doc, item, entry, data, zone, ctx) {
+  setText(item.querySelector('.group-name'), entry.group.name);
+  const statuses = entry.components.map((c) => c.status);
+  const worst = STATUS_ORDER.find((status) => statuses.includes(status)) || 'no_data';
+  const stateEl = item.querySelector('.group-state');
+  if (stateEl.getAttribute('data-status') !== worst) {
+    const state = routeState(worst);
+    stateEl.replaceChildren(stateBadge(doc, state.tone, state.label));
+    stateEl.setAttribute('data-status', worst);
+  }
+  reconcileComponents(doc, item.querySelector('.components'), entry.components, data, zone, ctx);
 }
 
 /** Uptime over the shown period, summed from the daily counts, and the days it cannot speak
@@ -197,8 +244,8 @@ export function periodUptimeText(history) {
   return parts.join(' · ');
 }
 
-function updateBar(bar, day, today, route, zone, ctx) {
-  setAttr(bar, 'id', `bar-${route.id}-${day.date}`);
+function updateBar(bar, day, today, component, zone, ctx) {
+  setAttr(bar, 'id', `bar-${component.id}-${day.date}`);
   setAttr(bar, 'class', barClass(day));
   const state = dayState(day);
   const said = [state.label];
@@ -218,21 +265,23 @@ function renderHistoryNote(doc, data, ctx) {
   show(instancesEl, Boolean(instances));
 }
 
-function renderRoutes(doc, data, ctx) {
-  const list = byId(doc, 'route-list');
+function renderComponents(doc, data, ctx) {
+  const list = byId(doc, 'component-list');
   const zone = daysZone(data);
+  const components = data.components || [];
   reconcile(
     list,
-    data.routes,
-    (route) => route.id,
-    (route) => createRoute(doc, route),
-    (row, route) => updateRoute(doc, row, route, zone, ctx),
+    pageEntries(data),
+    (entry) => entry.key,
+    (entry) => (entry.group ? createGroup(doc, entry) : createComponent(doc, entry.component)),
+    (item, entry) =>
+      entry.group ? updateGroup(doc, item, entry, data, zone, ctx) : updateComponent(doc, item, entry.component, data, zone, ctx),
   );
   renderHistoryNote(doc, data, ctx);
-  show(byId(doc, 'routes'), true);
-  show(byId(doc, 'routes-empty'), data.routes.length === 0);
-  show(list, data.routes.length > 0);
-  show(byId(doc, 'days'), data.routes.length > 0);
+  show(byId(doc, 'components'), true);
+  show(byId(doc, 'components-empty'), components.length === 0);
+  show(list, components.length > 0);
+  show(byId(doc, 'days'), components.length > 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,8 +302,8 @@ function timeline(doc, updates, ctx) {
   return el(doc, 'ol', { class: 'timeline', 'aria-label': 'Updates, newest first' }, items);
 }
 
-function incidentMeta(doc, incident, routes, ctx) {
-  const parts = [`Affects ${affectedNames(incident.route_ids, routes)}`, ' · Started ', timeEl(doc, incident.started_at, ctx)];
+function incidentMeta(doc, incident, components, ctx) {
+  const parts = [`Affects ${affectedNames(incident, components)}`, ' · Started ', timeEl(doc, incident.started_at, ctx)];
   if (incident.resolved_at) {
     const lasted = new Date(incident.resolved_at) - new Date(incident.started_at);
     parts.push(' · Resolved ', timeEl(doc, incident.resolved_at, ctx), ` after ${formatDuration(lasted)}`);
@@ -283,7 +332,7 @@ function renderActiveIncidents(doc, data, ctx) {
     (i) => el(doc, 'li', { id: `incident-${i.id}` }),
     (card, i) => {
       setAttr(card, 'class', `card incident tone-${impactState(i.impact).tone}`);
-      card.replaceChildren(incidentHead(doc, i, 'h3'), incidentMeta(doc, i, data.routes, ctx), timeline(doc, i.updates, ctx));
+      card.replaceChildren(incidentHead(doc, i, 'h3'), incidentMeta(doc, i, data.components || [], ctx), timeline(doc, i.updates, ctx));
     },
   );
   show(byId(doc, 'active-incidents'), active.length > 0);
@@ -301,7 +350,7 @@ function renderPastIncidents(doc, data, ctx) {
       ]),
     (card, i) => {
       card.querySelector('summary').replaceChildren(incidentHead(doc, i, 'h3'));
-      card.querySelector('.details-body').replaceChildren(incidentMeta(doc, i, data.routes, ctx), timeline(doc, i.updates, ctx));
+      card.querySelector('.details-body').replaceChildren(incidentMeta(doc, i, data.components || [], ctx), timeline(doc, i.updates, ctx));
     },
   );
   show(byId(doc, 'past-empty'), recent.length === 0);
@@ -326,7 +375,7 @@ function renderMaintenance(doc, data, ctx) {
           timeEl(doc, m.starts_at, ctx),
           ' – ',
           timeEl(doc, m.ends_at, ctx),
-          ` · Affects ${affectedNames(m.route_ids, data.routes)}`,
+          ` · Affects ${affectedNames(m, data.components || [])}`,
         ]),
         m.description ? el(doc, 'p', { class: 'card-text', text: m.description }) : null,
       );
@@ -346,7 +395,7 @@ export function renderSummary(doc, data, ctx) {
   renderOverall(doc, data);
   renderMaintenance(doc, data, ctx);
   renderActiveIncidents(doc, data, ctx);
-  renderRoutes(doc, data, ctx);
+  renderComponents(doc, data, ctx);
   renderPastIncidents(doc, data, ctx);
   doc.body.setAttribute('data-state', 'ready');
 }

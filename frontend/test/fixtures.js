@@ -33,20 +33,47 @@ export function history(days, pattern = () => ({ requests: 100, failures: 0 })) 
   });
 }
 
-export function route(id, overrides = {}) {
+/** Titles and impacts of the incidents named by the day entries a component was made from. */
+const referencedBy = new WeakMap();
+
+/** Day entries (as `history()` makes them) in the summary's columns. */
+export function columns(days) {
+  const field = (name, fallback) => days.map((d) => (d[name] === undefined ? fallback : d[name]));
   return {
-    id,
-    rule: `/r/${id}`,
-    name: `Route ${id}`,
-    doc: `Does thing ${id}`,
+    start: days.length ? days[0].date : null,
+    requests: field('requests', 0),
+    failures: field('failures', 0),
+    client_errors: field('client_errors', 0),
+    uptime: field('uptime', null),
+    coverage: field('coverage', undefined),
+    p50: field('latency_p50_ms', null),
+    p95: field('latency_p95_ms', null),
+    p99: field('latency_p99_ms', null),
+    state: field('state', undefined),
+    incidents: days.flatMap((d, i) => (d.incidents || []).map((incident) => [i, incident.id])),
+  };
+}
+
+/** A component `c<id>`; `overrides.history` may be day entries, turned into columns. */
+export function component(id, overrides = {}) {
+  const days = overrides.history || history(30);
+  const made = {
+    id: `c${id}`,
+    name: `Component ${id}`,
+    description: `Does thing ${id}`,
+    group_id: null,
     status: 'operational',
     uptime: { '24h': 100, '7d': 99.95, '30d': 99.9, '90d': null },
-    latency_ms: { p50: 12.5, p95: 48 },
+    latency_ms: { p50: 12.5, p95: 48, p99: 90 },
     requests_24h: 1234,
-    badge_url: `badges/${id}/uptime.svg`,
-    history: history(30),
+    badge_url: `badges/components/c${id}/uptime.svg`,
     ...overrides,
+    history: columns(days),
   };
+  const referenced = {};
+  for (const day of days) for (const i of day.incidents || []) referenced[String(i.id)] = { title: i.title, impact: i.impact };
+  referencedBy.set(made, referenced);
+  return made;
 }
 
 export function incident(id, overrides = {}) {
@@ -57,6 +84,7 @@ export function incident(id, overrides = {}) {
     impact: 'major',
     automatic: false,
     route_ids: [1],
+    component_ids: ['c1'],
     started_at: '2026-11-21T13:00:00Z',
     resolved_at: null,
     updates: [
@@ -68,15 +96,22 @@ export function incident(id, overrides = {}) {
 }
 
 export function summary(overrides = {}) {
+  const components = overrides.components || [component(1), component(2)];
+  const referenced = Object.assign({}, ...components.map((c) => referencedBy.get(c) || {}));
+  const incidents = { active: [], recent: [], ...(overrides.incidents || {}) };
   return {
-    page: { title: 'Acme', refresh_seconds: 60, feed_url: 'feed.atom', badge_url: 'badge.svg' },
+    page: { title: 'Acme', refresh_seconds: 60, feed_url: 'feed.atom', badge_url: 'badge.svg', show_rules: false },
     generated_at: '2026-11-21T15:00:00Z',
     timezone: 'UTC',
+    recording_since: '2026-06-01',
     instances: { reporting: 2 },
     status: { indicator: 'operational', description: 'All systems operational' },
-    routes: [route(1), route(2)],
-    incidents: { active: [], recent: [] },
+    coverage: { '24h': 100, '7d': 100, '30d': 100, '90d': 100 },
+    groups: [],
+    components_truncated: 0,
     maintenance: { active: [], upcoming: [] },
     ...overrides,
+    components,
+    incidents: { referenced, ...incidents },
   };
 }

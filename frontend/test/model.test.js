@@ -20,6 +20,7 @@ import {
   routeState,
   sentence,
   TONES,
+  historyDays,
 } from '../src/model.js';
 
 describe('formatUptime', () => {
@@ -179,11 +180,12 @@ describe('other formatting', () => {
     assert.equal(parseDays(''), 90);
   });
 
-  test('affected routes by name, empty meaning all', () => {
-    const routes = [{ id: 1, name: 'Users' }, { id: 2, name: 'Orders' }];
-    assert.equal(affectedNames([], routes), 'All routes');
-    assert.equal(affectedNames([2, 1], routes), 'Orders, Users');
-    assert.equal(affectedNames([9], routes), 'Route 9');
+  test('affected components by name, no route meaning all', () => {
+    const components = [{ id: 'users', name: 'Users' }, { id: 'orders', name: 'Orders' }];
+    assert.equal(affectedNames({ route_ids: [], component_ids: ['users', 'orders'] }, components), 'All components');
+    assert.equal(affectedNames({ route_ids: [4, 2], component_ids: ['orders', 'users'] }, components), 'Orders, Users');
+    // Routes of no component shown here (hidden ones) are still named as something.
+    assert.equal(affectedNames({ route_ids: [9], component_ids: [] }, components), 'Parts of the service not listed here');
   });
 
   test('instances reporting now, and nothing when the server does not say', () => {
@@ -232,7 +234,7 @@ describe('other formatting', () => {
       'Degraded',
       '99.85% uptime',
       '2,000 requests, 3 failed, 7 client errors',
-      'p95 latency 48 ms',
+      'Latency p95 48 ms',
       'Minor impact: Checkout errors',
       'Major impact: Database failover',
     ]);
@@ -256,7 +258,7 @@ describe('other formatting', () => {
   test('day description of a day without a state, as servers before states send it', () => {
     assert.deepEqual(
       describeDay({ date: '2026-11-20', requests: 2000, failures: 3, client_errors: 0, uptime: 99.85, latency_p95_ms: 48 }, 'en-GB', 'UTC'),
-      ['Fri, 20 Nov 2026 (UTC)', 'Elevated failures', '99.85% uptime', '2,000 requests, 3 failed', 'p95 latency 48 ms'],
+      ['Fri, 20 Nov 2026 (UTC)', 'Elevated failures', '99.85% uptime', '2,000 requests, 3 failed', 'Latency p95 48 ms'],
     );
     // No incidents field: the tooltip says nothing about incidents rather than "No incidents".
     assert.deepEqual(describeDay({ date: '2026-11-20', requests: 0, failures: 0, uptime: null }, 'en-GB', 'UTC'), [
@@ -287,5 +289,34 @@ describe('other formatting', () => {
     const incidents = [1, 2, 3, 4, 5].map((id) => ({ id, title: `Incident ${id}`, impact: 'minor' }));
     const lines = describeDay({ date: '2026-11-20', requests: 10, failures: 0, uptime: 100, incidents }, 'en-GB', 'UTC');
     assert.deepEqual(lines.slice(-4), ['Minor impact: Incident 1', 'Minor impact: Incident 2', 'Minor impact: Incident 3', 'and 2 more incidents']);
+  });
+});
+
+describe('columnar history', () => {
+  test('columns become one day each, dated from start, incidents named by the summary', () => {
+    const history = {
+      start: '2026-02-27',
+      requests: [10, 0, 5],
+      failures: [1, 0, 0],
+      client_errors: [0, 0, 2],
+      uptime: [90, null, 100],
+      coverage: [100, 50, 100],
+      p50: [1, null, 2],
+      p95: [3, null, 4],
+      p99: [5, null, 6],
+      state: ['degraded', 'no_data', 'operational'],
+      incidents: [[0, 7], [2, 7], [2, 8]],
+    };
+    const referenced = { 7: { title: 'Slow', impact: 'minor' }, 8: { title: 'Down', impact: 'major' } };
+    const days = historyDays(history, referenced);
+    assert.deepEqual(days.map((d) => d.date), ['2026-02-27', '2026-02-28', '2026-03-01']);
+    assert.deepEqual(days[0], {
+      date: '2026-02-27', requests: 10, failures: 1, client_errors: 0, uptime: 90, coverage: 100,
+      latency_p50_ms: 1, latency_p95_ms: 3, latency_p99_ms: 5, state: 'degraded',
+      incidents: [{ id: 7, title: 'Slow', impact: 'minor' }],
+    });
+    assert.deepEqual(days[1].incidents, []);
+    assert.deepEqual(days[2].incidents.map((i) => i.title), ['Slow', 'Down']);
+    assert.deepEqual(historyDays({ start: null, requests: [] }), []);
   });
 });

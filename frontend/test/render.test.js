@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { clearError, periodUptimeText, renderError, renderSummary } from '../src/render.js';
 import { tipOf } from '../src/tooltip.js';
-import { ctx, history, incident, pageDocument, route, summary } from './fixtures.js';
+import { component, ctx, history, incident, pageDocument, summary } from './fixtures.js';
 
-const rows = (doc) => Array.from(doc.querySelectorAll('#route-list > li'));
+const rows = (doc) => Array.from(doc.querySelectorAll('#component-list > li'));
 const INLINE = new Set(['TIME', 'STRONG', 'A', 'CODE']);
 
 /** Visible text with block-like elements separated by spaces, as a reader would see it. */
@@ -67,27 +67,28 @@ describe('overall banner and page info', () => {
   });
 });
 
-describe('route rows', () => {
-  test('one row per route with name, rule, doc, state, bars, uptime and latency', () => {
+describe('component rows', () => {
+  test('one row per component with name, description, state, bars, uptime and p50, p95, p99', () => {
     const doc = pageDocument();
     renderSummary(doc, summary(), ctx);
     const [first, second] = rows(doc);
     assert.equal(rows(doc).length, 2);
-    assert.equal(first.id, 'route-1');
-    assert.equal(first.querySelector('.route-name').textContent, 'Route 1');
-    assert.equal(first.querySelector('.route-rule').textContent, '/r/1');
-    assert.equal(first.querySelector('.route-doc').textContent, 'Does thing 1');
-    assert.equal(text(first.querySelector('.route-state')), '✓ Operational');
+    assert.equal(first.id, 'component-c1');
+    assert.equal(first.querySelector('.component-name').textContent, 'Component 1');
+    assert.equal(first.querySelector('code'), null); // no URL rule on a public page
+    assert.equal(first.querySelector('.component-description').textContent, 'Does thing 1');
+    assert.equal(text(first.querySelector('.component-state')), '✓ Operational');
     assert.equal(first.querySelectorAll('.bars > li').length, 30);
     assert.equal(first.querySelector('[data-window="24h"]').textContent, '100%');
     assert.equal(first.querySelector('[data-window="7d"]').textContent, '99.95%');
     assert.equal(first.querySelector('[data-window="90d"]').textContent, 'No data');
     assert.equal(first.querySelector('[data-latency="p50"]').textContent, '13 ms');
     assert.equal(first.querySelector('[data-latency="p95"]').textContent, '48 ms');
-    assert.equal(first.querySelector('.badge-link').getAttribute('href'), 'https://example.test/app/status/badges/1/uptime.svg');
-    assert.equal(text(first.querySelector('.badge-link')), 'Badge for Route 1');
-    assert.equal(second.id, 'route-2');
-    assert.equal(doc.getElementById('routes-empty').hidden, true);
+    assert.equal(first.querySelector('[data-latency="p99"]').textContent, '90 ms');
+    assert.equal(first.querySelector('.badge-link').getAttribute('href'), 'https://example.test/app/status/badges/components/c1/uptime.svg');
+    assert.equal(text(first.querySelector('.badge-link')), 'Badge for Component 1');
+    assert.equal(second.id, 'component-c2');
+    assert.equal(doc.getElementById('components-empty').hidden, true);
   });
 
   for (const [status, tone, label] of [
@@ -99,8 +100,8 @@ describe('route rows', () => {
   ]) {
     test(`route state ${status} renders as shape, glyph and text`, () => {
       const doc = pageDocument();
-      renderSummary(doc, summary({ routes: [route(1, { status })] }), ctx);
-      const state = doc.querySelector('#route-1 .route-state .state');
+      renderSummary(doc, summary({ components: [component(1, { status })] }), ctx);
+      const state = doc.querySelector('#component-c1 .component-state .state');
       assert.equal(state.className, `state tone-${tone}`);
       assert.equal(state.querySelector('.icon').getAttribute('aria-hidden'), 'true');
       assert.equal(state.lastChild.textContent, label);
@@ -110,21 +111,21 @@ describe('route rows', () => {
   test('bars: one per day, oldest first, tone classes, labels, tooltips and a single tab stop', () => {
     const doc = pageDocument();
     const days = history(30, (i) => (i === 0 ? { requests: 0, failures: 0 } : i === 10 ? { requests: 100, failures: 50 } : i === 20 ? { requests: 100, failures: 2 } : { requests: 100, failures: 0 }));
-    renderSummary(doc, summary({ routes: [route(7, { history: days })] }), ctx);
-    const bars = Array.from(doc.querySelectorAll('#route-7 .bars > li'));
-    assert.equal(bars[0].id, 'bar-7-2026-10-23');
-    assert.equal(bars[29].id, 'bar-7-2026-11-21');
+    renderSummary(doc, summary({ components: [component(7, { history: days })] }), ctx);
+    const bars = Array.from(doc.querySelectorAll('#component-c7 .bars > li'));
+    assert.equal(bars[0].id, 'bar-c7-2026-10-23');
+    assert.equal(bars[29].id, 'bar-c7-2026-11-21');
     assert.equal(bars[0].className, 'bar tone-none');
     assert.equal(bars[10].className, 'bar tone-bad');
     assert.equal(bars[20].className, 'bar tone-warn');
     assert.equal(bars[21].className, 'bar tone-ok');
     assert.equal(bars[10].getAttribute('aria-label'), 'Mon, 2 Nov 2026: Major failures, 50.00% uptime');
     assert.equal(bars[0].getAttribute('aria-label'), 'Fri, 23 Oct 2026: No requests');
-    assert.deepEqual(tipOf(bars[20]), ['Thu, 12 Nov 2026 (UTC)', 'Elevated failures', '98.00% uptime', '100 requests, 2 failed', 'p95 latency 40 ms']);
+    assert.deepEqual(tipOf(bars[20]), ['Thu, 12 Nov 2026 (UTC)', 'Elevated failures', '98.00% uptime', '100 requests, 2 failed', 'Latency p95 40 ms', 'No incidents']);
     assert.deepEqual(bars.map((b) => b.getAttribute('tabindex')).filter((t) => t === '0'), ['0']);
     assert.equal(bars[29].getAttribute('tabindex'), '0');
-    assert.equal(doc.querySelector('#route-7 .axis-start').textContent, '30 days ago');
-    assert.equal(doc.querySelector('#route-7 .axis-uptime').textContent, '98.20% uptime');
+    assert.equal(doc.querySelector('#component-c7 .axis-start').textContent, '30 days ago');
+    assert.equal(doc.querySelector('#component-c7 .axis-uptime').textContent, '98.20% uptime');
   });
 
   test("days are the server zone's calendar dates, named above the bars, whatever the reader zone", () => {
@@ -132,9 +133,9 @@ describe('route rows', () => {
     // as the day before. The bars must show the dates the server sent, as days of its zone.
     const doc = pageDocument();
     const reader = { ...ctx, timeZone: 'America/Los_Angeles', locale: 'en-GB' };
-    renderSummary(doc, summary({ timezone: 'Asia/Tokyo', routes: [route(3, { history: history(3) })] }), reader);
-    const bars = Array.from(doc.querySelectorAll('#route-3 .bars > li'));
-    assert.deepEqual(bars.map((b) => b.id), ['bar-3-2026-11-19', 'bar-3-2026-11-20', 'bar-3-2026-11-21']);
+    renderSummary(doc, summary({ timezone: 'Asia/Tokyo', components: [component(3, { history: history(3) })] }), reader);
+    const bars = Array.from(doc.querySelectorAll('#component-c3 .bars > li'));
+    assert.deepEqual(bars.map((b) => b.id), ['bar-c3-2026-11-19', 'bar-c3-2026-11-20', 'bar-c3-2026-11-21']);
     assert.equal(bars[2].getAttribute('aria-label'), 'Sat, 21 Nov 2026: No failures, 100% uptime');
     assert.equal(tipOf(bars[2])[0], 'Sat, 21 Nov 2026 (Asia/Tokyo)');
     assert.equal(doc.getElementById('days-zone').textContent, 'Days in Asia/Tokyo');
@@ -170,8 +171,8 @@ describe('route rows', () => {
       state: states[i],
       incidents: i === 3 ? [{ id: 9, title: 'Upgrade went long', impact: 'minor' }] : [],
     }));
-    renderSummary(doc, summary({ routes: [route(4, { history: days })] }), ctx);
-    const bars = Array.from(doc.querySelectorAll('#route-4 .bars > li'));
+    renderSummary(doc, summary({ components: [component(4, { history: days })] }), ctx);
+    const bars = Array.from(doc.querySelectorAll('#component-c4 .bars > li'));
     assert.deepEqual(bars.map((b) => b.className), ['bar tone-ok', 'bar tone-idle', 'bar tone-none', 'bar tone-maint']);
     assert.deepEqual(bars.map((b) => b.getAttribute('aria-label')), [
       'Wed, 18 Nov 2026: Operational, 100% uptime',
@@ -182,7 +183,7 @@ describe('route rows', () => {
     assert.deepEqual(tipOf(bars[1]).slice(1, 3), ['No traffic', 'Instances were reporting; no requests came in.']);
     assert.deepEqual(tipOf(bars[2]), ['Fri, 20 Nov 2026 (UTC)', 'No data', 'No instance of the service reported.', 'No incidents']);
     assert.equal(tipOf(bars[3]).at(-1), 'Minor impact: Upgrade went long');
-    assert.equal(doc.querySelector('#route-4 .axis-uptime').textContent, '100% uptime · 1 day without data');
+    assert.equal(doc.querySelector('#component-c4 .axis-uptime').textContent, '100% uptime · 1 day without data');
   });
 
   test('a day the app was down for an hour is not a full bar of 100%', () => {
@@ -196,8 +197,8 @@ describe('route rows', () => {
       coverage: i === 0 ? 100 : partly, // yesterday down for an hour, today so far as well
       incidents: [],
     }));
-    renderSummary(doc, summary({ routes: [route(5, { history: days })] }), ctx);
-    const bars = Array.from(doc.querySelectorAll('#route-5 .bars > li'));
+    renderSummary(doc, summary({ components: [component(5, { history: days })] }), ctx);
+    const bars = Array.from(doc.querySelectorAll('#component-c5 .bars > li'));
     assert.deepEqual(bars.map((b) => b.className), ['bar tone-ok', 'bar tone-ok partial', 'bar tone-ok partial']);
     assert.equal(bars[0].getAttribute('aria-label'), 'Thu, 19 Nov 2026: Operational, 100% uptime');
     assert.equal(
@@ -208,12 +209,12 @@ describe('route rows', () => {
       'Operational',
       '100% uptime while reporting',
       '230 requests, 0 failed',
-      'p95 latency 40 ms',
+      'Latency p95 40 ms',
       'No data for 4.17% of the day: no instance reported',
     ]);
     // Today is not over: its share is of the day so far.
     assert.ok(bars[2].getAttribute('aria-label').endsWith('no data for 4.17% of the day so far'));
-    assert.equal(doc.querySelector('#route-5 .axis-uptime').textContent, '100% uptime · 2 days partly without data');
+    assert.equal(doc.querySelector('#component-c5 .axis-uptime').textContent, '100% uptime · 2 days partly without data');
   });
 
   test('period uptime sums counts and never hides a failure', () => {
@@ -223,12 +224,12 @@ describe('route rows', () => {
     assert.equal(periodUptimeText(history(90, () => ({ requests: 0, failures: 0 }))), 'No requests in this period');
   });
 
-  test('empty state: no routes yet', () => {
+  test('empty state: no components yet', () => {
     const doc = pageDocument();
-    renderSummary(doc, summary({ routes: [], status: { indicator: 'no_data', description: 'No data yet' } }), ctx);
-    assert.equal(doc.getElementById('routes-empty').hidden, false);
-    assert.match(doc.getElementById('routes-empty').textContent, /No traffic recorded yet/);
-    assert.equal(doc.getElementById('route-list').hidden, true);
+    renderSummary(doc, summary({ components: [], status: { indicator: 'no_data', description: 'No data yet' } }), ctx);
+    assert.equal(doc.getElementById('components-empty').hidden, false);
+    assert.match(doc.getElementById('components-empty').textContent, /No components yet/);
+    assert.equal(doc.getElementById('component-list').hidden, true);
     assert.equal(doc.getElementById('days').hidden, true);
     assert.equal(doc.getElementById('past-empty').hidden, false);
     assert.equal(doc.getElementById('active-incidents').hidden, true);
@@ -237,16 +238,16 @@ describe('route rows', () => {
 });
 
 describe('incidents and maintenance', () => {
-  test('active incident with impact, affected routes and timeline newest first', () => {
+  test('active incident with impact, affected components and timeline newest first', () => {
     const doc = pageDocument();
-    renderSummary(doc, summary({ incidents: { active: [incident(5, { route_ids: [1, 2] })], recent: [] } }), ctx);
+    renderSummary(doc, summary({ incidents: { active: [incident(5, { route_ids: [1, 2], component_ids: ['c1', 'c2'] })], recent: [] } }), ctx);
     assert.equal(doc.getElementById('active-incidents').hidden, false);
     const card = doc.getElementById('incident-5');
     assert.equal(card.className, 'card incident tone-bad');
     assert.equal(card.querySelector('.card-title').textContent, 'Incident 5');
     assert.equal(card.querySelector('.card-title').tagName, 'H3');
     assert.match(text(card), /Major impact/);
-    assert.match(text(card.querySelector('.meta')), /^Affects Route 1, Route 2 · Started 21 Nov 2026, 14:00 CET$/);
+    assert.match(text(card.querySelector('.meta')), /^Affects Component 1, Component 2 · Started 21 Nov 2026, 14:00 CET$/);
     const items = Array.from(card.querySelectorAll('.timeline > li')).map(text);
     assert.deepEqual(items, [
       'Identified · 21 Nov 2026, 14:40 CET Database failover',
@@ -269,19 +270,21 @@ describe('incidents and maintenance', () => {
 
   test('maintenance windows, active and upcoming, with their time span', () => {
     const doc = pageDocument();
-    const m = (id, status, route_ids) => ({
+    const m = (id, status, route_ids, component_ids) => ({
       id,
       title: `Window ${id}`,
       description: 'Database upgrade',
       starts_at: '2026-11-22T01:00:00Z',
       ends_at: '2026-11-22T02:00:00Z',
       route_ids,
+      component_ids,
       status,
     });
-    renderSummary(doc, summary({ maintenance: { active: [m(1, 'in_progress', [2])], upcoming: [m(2, 'scheduled', [])] } }), ctx);
+    const windows = { active: [m(1, 'in_progress', [2], ['c2'])], upcoming: [m(2, 'scheduled', [], ['c1', 'c2'])] };
+    renderSummary(doc, summary({ maintenance: windows }), ctx);
     assert.equal(doc.getElementById('maintenance').hidden, false);
-    assert.match(text(doc.getElementById('maintenance-1')), /Window 1 ‖ In progress 22 Nov 2026, 02:00 CET – 22 Nov 2026, 03:00 CET · Affects Route 2 Database upgrade/);
-    assert.match(text(doc.getElementById('maintenance-2')), /– Scheduled .* · Affects All routes/);
+    assert.match(text(doc.getElementById('maintenance-1')), /Window 1 ‖ In progress 22 Nov 2026, 02:00 CET – 22 Nov 2026, 03:00 CET · Affects Component 2 Database upgrade/);
+    assert.match(text(doc.getElementById('maintenance-2')), /– Scheduled .* · Affects All components/);
   });
 });
 
@@ -293,7 +296,7 @@ describe('server text is text', () => {
     const data = summary({
       page: { title: evil, refresh_seconds: 60, feed_url: 'feed.atom', badge_url: 'badge.svg' },
       status: { indicator: 'major_outage', description: evil },
-      routes: [route(1, { name: evil, doc: evil, rule: evil })],
+      components: [component(1, { name: evil, description: evil })],
       incidents: {
         active: [incident(1, { title: evil, updates: [{ id: 1, status: 'investigating', message: evil, created_at: '2026-11-21T13:05:00Z' }] })],
         recent: [],
@@ -305,8 +308,8 @@ describe('server text is text', () => {
     });
     renderSummary(doc, data, ctx);
     assert.equal(doc.body.querySelectorAll('script, img').length, 0);
-    assert.equal(doc.querySelector('#route-1 .route-name').textContent, evil);
-    assert.equal(doc.querySelector('#route-1 .route-doc').textContent, evil);
+    assert.equal(doc.querySelector('#component-c1 .component-name').textContent, evil);
+    assert.equal(doc.querySelector('#component-c1 .component-description').textContent, evil);
     assert.equal(doc.querySelector('#incident-1 .timeline-message').textContent, evil);
     assert.equal(doc.querySelector('#maintenance-1 .card-text').textContent, evil);
     assert.equal(doc.getElementById('overall-heading').textContent, evil);
@@ -316,33 +319,33 @@ describe('server text is text', () => {
 describe('refresh in place', () => {
   test('re-rendering keeps row and bar nodes, updates their content and drops removed routes', () => {
     const doc = pageDocument();
-    renderSummary(doc, summary({ routes: [route(1), route(2), route(3)] }), ctx);
-    const row2 = doc.getElementById('route-2');
-    const bar = doc.getElementById('bar-2-2026-11-21');
+    renderSummary(doc, summary({ components: [component(1), component(2), component(3)] }), ctx);
+    const row2 = doc.getElementById('component-c2');
+    const bar = doc.getElementById('bar-c2-2026-11-21');
     bar.setAttribute('tabindex', '0');
-    doc.querySelector('#route-2 .bars > li:last-child').setAttribute('tabindex', '-1');
-    doc.getElementById('bar-2-2026-11-10').setAttribute('tabindex', '0');
-    const newer = route(2, { name: 'Renamed', status: 'outage', history: history(30, () => ({ requests: 10, failures: 10 })) });
-    renderSummary(doc, summary({ routes: [newer, route(1)] }), ctx);
-    assert.equal(doc.getElementById('route-2'), row2);
-    assert.equal(doc.getElementById('bar-2-2026-11-21'), bar);
-    assert.deepEqual(rows(doc).map((r) => r.id), ['route-2', 'route-1']);
-    assert.equal(row2.querySelector('.route-name').textContent, 'Renamed');
-    assert.equal(text(row2.querySelector('.route-state')), '× Outage');
+    doc.querySelector('#component-c2 .bars > li:last-child').setAttribute('tabindex', '-1');
+    doc.getElementById('bar-c2-2026-11-10').setAttribute('tabindex', '0');
+    const newer = component(2, { name: 'Renamed', status: 'outage', history: history(30, () => ({ requests: 10, failures: 10 })) });
+    renderSummary(doc, summary({ components: [newer, component(1)] }), ctx);
+    assert.equal(doc.getElementById('component-c2'), row2);
+    assert.equal(doc.getElementById('bar-c2-2026-11-21'), bar);
+    assert.deepEqual(rows(doc).map((r) => r.id), ['component-c2', 'component-c1']);
+    assert.equal(row2.querySelector('.component-name').textContent, 'Renamed');
+    assert.equal(text(row2.querySelector('.component-state')), '× Outage');
     assert.equal(bar.className, 'bar tone-bad');
     // The reader's roving position survives the refresh.
-    assert.equal(doc.getElementById('bar-2-2026-11-10').getAttribute('tabindex'), '0');
-    assert.equal(doc.getElementById('route-3'), null);
+    assert.equal(doc.getElementById('bar-c2-2026-11-10').getAttribute('tabindex'), '0');
+    assert.equal(doc.getElementById('component-c3'), null);
   });
 
   test('a longer period adds bars, a shorter one removes the oldest', () => {
     const doc = pageDocument();
-    renderSummary(doc, summary({ routes: [route(1, { history: history(30) })] }), ctx);
-    renderSummary(doc, summary({ routes: [route(1, { history: history(90) })] }), ctx);
-    const bars = doc.querySelectorAll('#route-1 .bars > li');
+    renderSummary(doc, summary({ components: [component(1, { history: history(30) })] }), ctx);
+    renderSummary(doc, summary({ components: [component(1, { history: history(90) })] }), ctx);
+    const bars = doc.querySelectorAll('#component-c1 .bars > li');
     assert.equal(bars.length, 90);
-    assert.equal(bars[0].id, 'bar-1-2026-08-24');
-    assert.equal(doc.querySelector('#route-1 .bars').getAttribute('aria-label'), 'Daily history of Route 1, last 90 days');
+    assert.equal(bars[0].id, 'bar-c1-2026-08-24');
+    assert.equal(doc.querySelector('#component-c1 .bars').getAttribute('aria-label'), 'Daily history of Component 1, last 90 days');
   });
 });
 
@@ -351,7 +354,7 @@ describe('error state', () => {
 
   test('before any data the page shows no section of data, only the loading banner', () => {
     const doc = pageDocument();
-    for (const id of ['routes', 'past-incidents', 'active-incidents', 'maintenance', 'notice']) {
+    for (const id of ['components', 'past-incidents', 'active-incidents', 'maintenance', 'notice']) {
       assert.equal(doc.getElementById(id).hidden, true, id);
     }
   });
@@ -376,7 +379,7 @@ describe('error state', () => {
     const said = text(doc.body.cloneNode(true));
     assert.equal(said.split('Status unavailable').length - 1, 1, 'one heading says it');
     assert.equal(visible(doc.getElementById('past-empty')), false, 'no "No incidents" from nothing');
-    assert.equal(visible(doc.getElementById('routes-empty')), false);
+    assert.equal(visible(doc.getElementById('components-empty')), false);
     assert.equal(visible(doc.getElementById('days')), false);
     assert.equal(doc.getElementById('updated').textContent, 'No status data has been loaded.');
     assert.equal(doc.body.getAttribute('data-state'), 'error');
@@ -402,5 +405,41 @@ describe('error state', () => {
     assert.equal(doc.body.getAttribute('data-state'), 'stale');
     clearError(doc);
     assert.equal(doc.getElementById('notice').hidden, true);
+  });
+});
+
+describe('groups, recording start and coverage', () => {
+  test('components of a group are shown together in an open disclosure with the worst state', () => {
+    const doc = pageDocument();
+    const shop = [component(1, { group_id: 'shop', status: 'degraded' }), component(2, { group_id: 'shop' })];
+    const data = summary({
+      components: [shop[0], component(3), shop[1]],
+      groups: [{ id: 'shop', name: 'Shop', component_ids: ['c1', 'c2'] }],
+    });
+    renderSummary(doc, data, ctx);
+    const top = Array.from(doc.querySelectorAll('#component-list > li')).map((li) => li.id);
+    assert.deepEqual(top, ['group-shop', 'component-c3']);
+    const group = doc.getElementById('group-shop');
+    assert.equal(group.querySelector('details').hasAttribute('open'), true);
+    assert.equal(group.querySelector('summary .group-name').textContent, 'Shop');
+    assert.equal(text(group.querySelector('.group-state')), '! Degraded');
+    assert.deepEqual(Array.from(group.querySelectorAll('.components > li')).map((li) => li.id), ['component-c1', 'component-c2']);
+  });
+
+  test('bars start at the first recorded day, and say so', () => {
+    const doc = pageDocument();
+    const days = history(3);
+    renderSummary(doc, summary({ recording_since: days[0].date, components: [component(1, { history: days })] }), ctx);
+    assert.equal(doc.querySelectorAll('#component-c1 .bars > li').length, 3);
+    assert.equal(doc.querySelector('#component-c1 .axis-start').textContent, 'Recording since Thu, 19 Nov 2026');
+  });
+
+  test('an uptime whose window was partly unreported says how much was reported', () => {
+    const doc = pageDocument();
+    renderSummary(doc, summary({ coverage: { '24h': 100, '7d': 43.29, '30d': 10, '90d': null } }), ctx);
+    const row = doc.getElementById('component-c1');
+    assert.equal(row.querySelector('[data-window="24h"]').textContent, '100%');
+    assert.equal(row.querySelector('[data-window="7d"]').textContent, '99.95% of 43% of the time reported');
+    assert.equal(row.querySelector('[data-window="90d"]').textContent, 'No data');
   });
 });

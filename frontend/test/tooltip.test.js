@@ -3,19 +3,19 @@ import { describe, test } from 'node:test';
 import { renderSummary } from '../src/render.js';
 import { stateIconUrl, colorScheme } from '../src/theme.js';
 import { closeTip, moveFocus, openTip, refreshTip } from '../src/tooltip.js';
-import { ctx, history, pageDocument, route, summary } from './fixtures.js';
+import { ctx, history, pageDocument, component, summary } from './fixtures.js';
 
 function page() {
   const doc = pageDocument();
   const days = history(30, (i) => ({ requests: 1000, failures: i === 29 ? 20 : 0 }));
-  renderSummary(doc, summary({ routes: [route(1, { history: days })] }), ctx);
+  renderSummary(doc, summary({ components: [component(1, { history: days })] }), ctx);
   return doc;
 }
 
 describe('bar tooltips', () => {
   test('opening fills the role=tooltip element and links it with aria-describedby', () => {
     const doc = page();
-    const bar = doc.getElementById('bar-1-2026-11-21');
+    const bar = doc.getElementById('bar-c1-2026-11-21');
     const tooltip = doc.getElementById('bar-tooltip');
     assert.equal(tooltip.getAttribute('role'), 'tooltip');
     assert.equal(tooltip.hidden, true);
@@ -27,9 +27,10 @@ describe('bar tooltips', () => {
       'Elevated failures',
       '98.00% uptime',
       '1,000 requests, 20 failed',
-      'p95 latency 40 ms',
+      'Latency p95 40 ms',
+      'No incidents',
     ]);
-    const other = doc.getElementById('bar-1-2026-11-20');
+    const other = doc.getElementById('bar-c1-2026-11-20');
     openTip(doc, other);
     assert.equal(bar.getAttribute('aria-describedby'), null);
     assert.equal(other.getAttribute('aria-describedby'), 'bar-tooltip');
@@ -41,12 +42,12 @@ describe('bar tooltips', () => {
   test('after a refresh the open tooltip shows new numbers, or closes when its bar is gone', () => {
     const doc = page();
     const tooltip = doc.getElementById('bar-tooltip');
-    openTip(doc, doc.getElementById('bar-1-2026-11-21'));
-    renderSummary(doc, summary({ routes: [route(1, { history: history(30, () => ({ requests: 5, failures: 0 })) })] }), ctx);
+    openTip(doc, doc.getElementById('bar-c1-2026-11-21'));
+    renderSummary(doc, summary({ components: [component(1, { history: history(30, () => ({ requests: 5, failures: 0 })) })] }), ctx);
     refreshTip(doc);
     assert.equal(tooltip.hidden, false);
     assert.match(tooltip.textContent, /5 requests, 0 failed/);
-    renderSummary(doc, summary({ routes: [route(2)] }), ctx);
+    renderSummary(doc, summary({ components: [component(2)] }), ctx);
     refreshTip(doc);
     assert.equal(tooltip.hidden, true);
     // A closed tooltip stays closed.
@@ -56,7 +57,7 @@ describe('bar tooltips', () => {
 
   test('arrow keys, Home and End move the single tab stop', () => {
     const doc = page();
-    const bars = Array.from(doc.querySelectorAll('#route-1 .bars > li'));
+    const bars = Array.from(doc.querySelectorAll('#component-c1 .bars > li'));
     const stop = () => bars.findIndex((b) => b.getAttribute('tabindex') === '0');
     assert.equal(stop(), 29);
     assert.equal(moveFocus(bars[29], 'ArrowLeft'), true);

@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from tests.browser.conftest import AXE_SCRIPT, send_traffic, summary, wait_ready
+from tests.server_status.summary_view import days_of
 
 pytestmark = pytest.mark.browser
 
@@ -70,25 +71,27 @@ def test_rows_and_bars_follow_the_api(seeded_page_url: str, new_page: NewPage) -
 
     expect(page).to_have_title(f"{data['page']['title']} status")
     expect(page.locator("#overall-heading")).to_have_text(data["status"]["description"])
-    rows = page.locator("#route-list > li")
-    expect(rows).to_have_count(len(data["routes"]))
+    rows = page.locator("#component-list > li")
+    expect(rows).to_have_count(len(data["components"]))
     assert rows.evaluate_all("rows => rows.map(r => r.id)") == [
-        f"route-{route['id']}" for route in data["routes"]
+        f"component-{component['id']}" for component in data["components"]
     ]
-    for route in data["routes"]:
-        row = page.locator(f"#route-{route['id']}")
-        expect(row.locator(".route-name")).to_have_text(route["name"])
-        expect(row.locator(".route-rule")).to_have_text(route["rule"])
-        expect(row.locator(".route-state")).to_have_text(
-            re.compile(rf"^.{re.escape(ROUTE_LABELS[route['status']])}$")
+    for component in data["components"]:
+        row = page.locator(f"#component-{component['id']}")
+        expect(row.locator(".component-name")).to_have_text(component["name"])
+        expect(row.locator("code")).to_have_count(0)  # no URL rule on the public page
+        expect(row.locator(".component-state")).to_have_text(
+            re.compile(rf"^.{re.escape(ROUTE_LABELS[component['status']])}$")
         )
         expect(row.locator(".bars > li")).to_have_count(90)
         expect(row.locator("[data-window='24h']")).to_have_text(
-            "No data" if route["uptime"]["24h"] is None else UPTIME_TEXT
+            "No data" if component["uptime"]["24h"] is None else UPTIME_TEXT
         )
     # Every bar's tone is the one its day's counts call for.
     shown = Counter(page.locator(".bars > li").evaluate_all("bars => bars.map(b => b.className)"))
-    expected = Counter(f"bar tone-{day_tone(d)}" for r in data["routes"] for d in r["history"])
+    expected = Counter(
+        f"bar tone-{day_tone(d)}" for c in data["components"] for d in days_of(data, c)
+    )
     assert shown == expected
     assert set(expected) >= {"bar tone-ok", "bar tone-warn", "bar tone-none"}, "varied seed"
     expect(page.locator("#days-zone")).to_have_text(f"Days in {data.get('timezone', 'UTC')}")
@@ -132,15 +135,15 @@ def test_landmarks_and_headings_structure_the_page(seeded_page_url: str, new_pag
     expect(page.get_by_role("contentinfo")).to_have_count(1)
     expect(page.get_by_role("navigation", name="Follow this status")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme Shop status")
-    for name in ("Active incidents", "Routes", "Past incidents", "Scheduled maintenance"):
+    for name in ("Active incidents", "Components", "Past incidents", "Scheduled maintenance"):
         expect(page.get_by_role("heading", level=2, name=name)).to_be_visible()
     expect(page.get_by_role("heading", level=3)).not_to_have_count(0)
-    expect(page.get_by_role("region", name="Routes")).to_be_visible()
-    # The skip link leads keyboard users past the header to the routes.
+    expect(page.get_by_role("region", name="Components")).to_be_visible()
+    # The skip link leads keyboard users past the header to the components.
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Skip to routes")).to_be_focused()
+    expect(page.get_by_role("link", name="Skip to components")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator("#routes-heading")).to_be_focused()
+    expect(page.locator("#components-heading")).to_be_focused()
 
 
 def test_period_control_switches_between_30_60_and_90_days(
@@ -148,13 +151,13 @@ def test_period_control_switches_between_30_60_and_90_days(
 ) -> None:
     page = new_page()
     wait_ready(page, seeded_page_url)
-    first_bars = page.locator("#route-list > li").first.locator(".bars > li")
+    first_bars = page.locator("#component-list > li").first.locator(".bars > li")
     expect(first_bars).to_have_count(90)
 
     page.get_by_text("30 days", exact=True).click()
     expect(first_bars).to_have_count(30)
     assert page.url.endswith("?days=30")
-    expect(page.locator("#route-list > li").first.locator(".axis-start")).to_have_text(
+    expect(page.locator("#component-list > li").first.locator(".axis-start")).to_have_text(
         "30 days ago"
     )
 
@@ -204,7 +207,7 @@ def test_bar_tooltips_open_on_keyboard_focus_and_on_hover(
     page.keyboard.press("Escape")
     expect(tooltip).to_be_hidden()
 
-    hovered = page.locator("#route-list > li").nth(1).locator(".bars > li").nth(10)
+    hovered = page.locator("#component-list > li").nth(1).locator(".bars > li").nth(10)
     hovered.hover()
     expect(tooltip).to_be_visible()
     hovered_id = hovered.get_attribute("id") or ""
@@ -319,7 +322,7 @@ def test_axe_finds_no_serious_or_critical_violations(
     # The page's Content-Security-Policy forbids injected scripts; axe is one.
     page = new_page(color_scheme=scheme, bypass_csp=True)
     wait_ready(page, seeded_page_url)
-    page.locator("#route-list .bars > li[tabindex='0']").first.focus()  # with a tooltip open
+    page.locator("#component-list .bars > li[tabindex='0']").first.focus()  # with a tooltip open
     page.locator("#past-list summary").first.click()  # and an incident opened
     page.add_script_tag(path=str(AXE_SCRIPT))
     results = page.evaluate("() => axe.run(document, { resultTypes: ['violations'] })")
@@ -344,7 +347,7 @@ def test_page_works_under_a_prefix_behind_a_proxy_sub_path(
     base = live_server(app)
     wait_ready(page, f"{base}/proxy/ops/status/")
 
-    expect(page.locator("#route-list > li")).to_have_count(2)
+    expect(page.locator("#component-list > li")).to_have_count(2)
     paths = {url.removeprefix(base).split("?")[0] for url in requested}
     assert {
         "/proxy/ops/status/static/status.js",
@@ -352,7 +355,7 @@ def test_page_works_under_a_prefix_behind_a_proxy_sub_path(
         "/proxy/ops/status/api/summary",
     } <= paths
     feed = page.locator("#feed-link").get_attribute("href") or ""
-    badge = page.locator("#route-list .badge-link").first.get_attribute("href") or ""
+    badge = page.locator("#component-list .badge-link").first.get_attribute("href") or ""
     assert feed == f"{base}/proxy/ops/status/feed.atom"
     assert badge.startswith(f"{base}/proxy/ops/status/badges/")
     # The links lead to the feed and the badge, through the same sub-path.

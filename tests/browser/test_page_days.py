@@ -17,12 +17,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from flask import Flask
 from playwright.sync_api import Page, Route, expect
 
 from flask_server_status import get_state
 from flask_server_status.clock import bucket_start, utcnow
 from tests.browser.conftest import Admin, send_traffic, summary, wait_ready
+from tests.server_status.summary_view import by_rule, days_of
 from tests.support.process_history import run_process
 
 pytestmark = pytest.mark.browser
@@ -67,8 +69,29 @@ def day_label(page: Page, day: date) -> str:
     return label
 
 
-def bar_of(page: Page, route_id: int, day: str) -> Any:
-    return page.locator(f"#bar-{route_id}-{day}")
+def bar_of(page: Page, component_id: str, day: str) -> Any:
+    return page.locator(f"#bar-{component_id}-{day}")
+
+
+def named(data: Summary, name: str) -> dict[str, Any]:
+    """The component called ``name`` (without configuration, one per route, by its docstring)."""
+    (found,) = (c for c in data["components"] if c["name"] == name)
+    return found
+
+
+def prepend_days(component: dict[str, Any], count: int) -> None:
+    """Give the component's columnar history ``count`` earlier days, as a server that had
+    recorded them would send (no requests; their states are set by the caller)."""
+    history = component["history"]
+    start = date.fromisoformat(history["start"]) - timedelta(days=count)
+    history["start"] = start.isoformat()
+    for column in ("requests", "failures", "client_errors"):
+        history[column] = [0] * count + history[column]
+    for column in ("uptime", "p50", "p95", "p99"):
+        history[column] = [None] * count + history[column]
+    history["coverage"] = [100.0] * count + history["coverage"]
+    history["state"] = ["no_traffic"] * count + history["state"]
+    history["incidents"] = [[day + count, incident] for day, incident in history["incidents"]]
 
 
 def tooltip_lines(page: Page, bar: Any) -> list[str]:
@@ -101,16 +124,18 @@ def test_day_labels_are_days_of_the_server_zone_for_a_reader_elsewhere(
 
     answer = summary(f"{base}/status/")
     assert answer["timezone"] == SERVER_ZONE
-    routes = answer["routes"]
-    route_id = next(r["id"] for r in routes if r["rule"].startswith("/users"))
-    first = today - timedelta(days=89)
+    users = named(answer, "Users")
     expect(page.locator("#days-zone")).to_have_text(f"Days in {SERVER_ZONE}")
-    bars = page.locator(f"#route-{route_id} .bars > li")
-    expect(bars).to_have_count(90)
-    expect(bars.last).to_have_id(f"bar-{route_id}-{today.isoformat()}")
-    expect(bars.first).to_have_id(f"bar-{route_id}-{first.isoformat()}")
+    # Recording began today (of the server's zone): one bar, no empty days before it.
+    assert answer["recording_since"] == today.isoformat()
+    bars = page.locator(f"#component-{users['id']} .bars > li")
+    expect(bars).to_have_count(1)
+    expect(bars.last).to_have_id(f"bar-{users['id']}-{today.isoformat()}")
+    expect(page.locator(f"#component-{users['id']} .axis-start")).to_have_text(
+        f"Recording since {day_label(page, today)}"
+    )
     # Today's minor incident makes the day degraded, whatever its uptime.
-    assert next(r for r in routes if r["id"] == route_id)["history"][-1]["state"] == "degraded"
+    assert users["history"]["state"][-1] == "degraded"
     # The app started seconds ago: for the rest of the day so far nothing reported.
     expect(bars.last).to_have_attribute(
         "aria-label",
@@ -119,8 +144,6 @@ def test_day_labels_are_days_of_the_server_zone_for_a_reader_elsewhere(
             + r"( while reporting, no data for [0-9.]+% of the day so far)?$"
         ),
     )
-    # 89 days ago nothing of the app was running: no data, not "no requests".
-    expect(bars.first).to_have_attribute("aria-label", f"{day_label(page, first)}: No data")
     assert tooltip_lines(page, bars.last)[0] == f"{day_label(page, today)} ({SERVER_ZONE})"
 
     # Times of events stay in the reader's zone, with the zone shown.
@@ -139,27 +162,34 @@ def test_day_tooltip_gives_requests_failures_uptime_p95_and_incidents(
     app = make_app()
     send_traffic(app, ok=3, failed=2)  # /orders today: 3 requests, 2 of them failed
     base = live_server(app)
-    data = summary(f"{base}/status/")
-    orders = next(r for r in data["routes"] if r["rule"] == "/orders")
+    orders_route = by_rule(
+        app, requests.get(f"{base}/status/api/routes", timeout=10).json()["routes"]
+    )
     incident = Admin(base).call(
         "POST",
         "/incidents",
-        {"title": "Orders failing", "impact": "major", "route_ids": [orders["id"]]},
+        {
+            "title": "Orders failing",
+            "impact": "major",
+            "route_ids": [orders_route["/orders"]["id"]],
+        },
     )
     answer = summary(f"{base}/status/")
     assert answer["timezone"] == "UTC"
-    today = next(r for r in answer["routes"] if r["id"] == orders["id"])["history"][-1]
+    orders = named(answer, "Orders")
+    today = days_of(answer, orders)[-1]
     assert today["incidents"] == [
         {"id": incident["id"], "title": incident["title"], "impact": incident["impact"]}
     ]
 
     def with_day_states(body: Summary) -> None:
+        """Two earlier days, the day before yesterday without data, and a partial outage."""
         body["instances"] = {"reporting": 2}
-        route = next(r for r in body["routes"] if r["id"] == orders["id"])
-        for day in route["history"]:
-            day["state"] = "no_traffic" if day["requests"] == 0 else "operational"
-        route["history"][-1]["state"] = "partial_outage"
-        route["history"][-3]["state"] = "no_data"
+        history = named(body, "Orders")["history"]
+        prepend_days(named(body, "Orders"), 2)
+        history["state"][-1] = "partial_outage"
+        history["state"][-3] = "no_data"
+        history["coverage"][-3] = 0.0
 
     page = new_page()
     serve_changed_summary(page, with_day_states)
@@ -185,29 +215,32 @@ def test_day_tooltip_gives_requests_failures_uptime_p95_and_incidents(
         # 1 of 3: truncated, never rounded up; of the time an instance reported
         "33.33% uptime" + (" while reporting" if partly else ""),
         "3 requests, 2 failed",
-        f"p95 latency {format_latency(today['latency_p95_ms'])}",
+        "Latency "
+        + ", ".join(
+            f"{p} {format_latency(today[f'latency_{p}_ms'])}" for p in ("p50", "p95", "p99")
+        ),
         "Major impact: Orders failing",
     ]
 
-    quiet = orders["history"][-2]
-    assert tooltip_lines(page, bar_of(page, orders["id"], quiet["date"])) == [
-        f"{day_label(page, date.fromisoformat(quiet['date']))} (UTC)",
+    quiet = (date.fromisoformat(today["date"]) - timedelta(days=1)).isoformat()
+    assert tooltip_lines(page, bar_of(page, orders["id"], quiet)) == [
+        f"{day_label(page, date.fromisoformat(quiet))} (UTC)",
         "No traffic",
         "Instances were reporting; no requests came in.",
         "No uptime without requests",
         "0 requests, 0 failed",
         "No incidents",
     ]
-    gap = orders["history"][-3]
-    assert tooltip_lines(page, bar_of(page, orders["id"], gap["date"])) == [
-        f"{day_label(page, date.fromisoformat(gap['date']))} (UTC)",
+    gap = (date.fromisoformat(today["date"]) - timedelta(days=2)).isoformat()
+    assert tooltip_lines(page, bar_of(page, orders["id"], gap)) == [
+        f"{day_label(page, date.fromisoformat(gap))} (UTC)",
         "No data",
         "No instance of the service reported.",
         "No incidents",
     ]
     page.screenshot(path=artifacts / "status-day-tooltip.png")
     expect(page.locator("#instances")).to_have_text("2 instances reporting now")
-    expect(page.locator(f"#route-{orders['id']} .axis-uptime")).to_have_text(
+    expect(page.locator(f"#component-{orders['id']} .axis-uptime")).to_have_text(
         "33.33% uptime · 1 day without data" + (" · 1 day partly without data" if partly else "")
     )
     assert page.errors == []  # type: ignore[attr-defined]
@@ -221,11 +254,13 @@ def test_no_traffic_and_no_data_days_differ_in_shape_from_each_other_and_from_up
     base = live_server(app)
 
     def idle_and_gap(body: Summary) -> None:
-        for route in body["routes"]:
-            for index, day in enumerate(route["history"]):
-                day["state"] = (
-                    "operational" if day["requests"] else ("no_data" if index % 2 else "no_traffic")
-                )
+        for component in body["components"]:
+            prepend_days(component, 4)
+            history = component["history"]
+            history["state"] = [
+                "operational" if requests else ("no_data" if index % 2 else "no_traffic")
+                for index, requests in enumerate(history["requests"])
+            ]
 
     page = new_page()
     serve_changed_summary(page, idle_and_gap)
@@ -260,8 +295,9 @@ def test_a_day_the_app_was_down_for_an_hour_is_partly_without_data(
     run_process(state, yesterday, yesterday + timedelta(hours=10), {"/orders": 10})
     run_process(state, yesterday + timedelta(hours=11), today, {"/orders": 10})
     base = live_server(app)
-    orders = next(r for r in summary(f"{base}/status/")["routes"] if r["rule"] == "/orders")
-    day = next(d for d in orders["history"] if d["date"] == yesterday.date().isoformat())
+    data = summary(f"{base}/status/")
+    orders = named(data, "Orders")
+    day = next(d for d in days_of(data, orders) if d["date"] == yesterday.date().isoformat())
     # Every request answered succeeded; the hour without an instance has no requests to count.
     assert (day["requests"], day["uptime"], day["state"]) == (230, 100.0, "operational")
     assert day["coverage"] == 95.83

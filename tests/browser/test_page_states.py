@@ -9,10 +9,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from flask import Flask, Response
 from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import Admin, send_traffic, summary, wait_ready
+from tests.server_status.summary_view import days_of
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -33,9 +35,9 @@ def test_empty_state_before_any_traffic(
     page = new_page()
     wait_ready(page, f"{live_server(make_app())}/status/")
 
-    expect(page.locator("#routes-empty")).to_be_visible()
-    expect(page.locator("#routes-empty")).to_contain_text("No traffic recorded yet")
-    expect(page.locator("#route-list > li")).to_have_count(0)
+    expect(page.locator("#components-empty")).to_be_visible()
+    expect(page.locator("#components-empty")).to_contain_text("No components yet")
+    expect(page.locator("#component-list > li")).to_have_count(0)
     expect(page.locator("#days")).to_be_hidden()
     expect(page.locator("#overall-heading")).to_have_text("No data yet")
     expect(page.locator("#overall .icon")).to_have_text("\u2013")  # the "no data" glyph, an en dash
@@ -71,7 +73,7 @@ def test_unavailable_state_when_the_api_fails_from_the_start(
     expect(page.locator("#overall-heading")).to_have_text("Status unavailable")
     expect(page.get_by_text("Status unavailable")).to_have_count(1)
     expect(page.get_by_text("No incidents")).to_be_hidden()
-    for section in ("routes", "past-incidents", "active-incidents", "maintenance"):
+    for section in ("components", "past-incidents", "active-incidents", "maintenance"):
         expect(page.locator(f"#{section}")).to_be_hidden()
     expect(page.locator("#updated")).to_have_text("No status data has been loaded.")
     visible_text = page.locator("main").inner_text()
@@ -91,7 +93,7 @@ def test_stale_state_keeps_the_last_data_when_the_server_goes_away(
     try:
         page = new_page()
         wait_ready(page, page_url)
-        rows_before = page.locator("#route-list > li").all_text_contents()
+        rows_before = page.locator("#component-list > li").all_text_contents()
         banner_before = page.locator("#overall-heading").text_content()
         generated = page.locator("#updated time").get_attribute("datetime")
     finally:
@@ -108,7 +110,7 @@ def test_stale_state_keeps_the_last_data_when_the_server_goes_away(
         )
     )
     expect(notice.locator("time")).to_have_attribute("datetime", generated or "")
-    assert page.locator("#route-list > li").all_text_contents() == rows_before
+    assert page.locator("#component-list > li").all_text_contents() == rows_before
     expect(page.locator("#overall-heading")).to_have_text(banner_before or "")
     page.screenshot(path=artifacts / "status-stale.png")
 
@@ -133,7 +135,7 @@ def test_stale_state_tells_how_old_the_data_it_still_shows_is(
     page.wait_for_selector("body[data-state=stale]", timeout=15_000)
     expect(page.locator("#notice")).to_contain_text("Showing data from 3 minutes ago (")
     expect(page.locator("#notice")).to_contain_text("The page tries again every 60 seconds.")
-    expect(page.locator("#route-list > li")).to_have_count(2)
+    expect(page.locator("#component-list > li")).to_have_count(2)
     assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -147,7 +149,10 @@ def test_server_text_renders_as_text_and_never_runs(
     admin.call(
         "PUT", "/configure", {"rule": "/users/<int:user_id>", "name": HOSTILE, "doc": HOSTILE}
     )
-    route_ids = [route["id"] for route in summary(f"{base}/status/")["routes"]]
+    route_ids = [
+        route["id"]
+        for route in requests.get(f"{base}/status/api/routes", timeout=10).json()["routes"]
+    ]
     incident = admin.call(
         "POST",
         "/incidents",
@@ -171,8 +176,8 @@ def test_server_text_renders_as_text_and_never_runs(
     page = new_page()
     wait_ready(page, f"{base}/status/")
 
-    assert HOSTILE in page.locator(".route-name").all_text_contents()
-    assert HOSTILE in page.locator(".route-doc").all_text_contents()
+    assert HOSTILE in page.locator(".component-name").all_text_contents()
+    assert HOSTILE in page.locator(".component-description").all_text_contents()
     expect(page.locator("#active-list .card-title")).to_have_text(HOSTILE)
     assert page.locator("#active-list .timeline-message").all_text_contents() == [HOSTILE, HOSTILE]
     expect(page.locator("#maintenance-list .card-title")).to_have_text(HOSTILE)
@@ -199,8 +204,9 @@ def test_auto_refresh_picks_up_new_data_and_keeps_focus_and_scroll(
 
     page.on("request", count_refresh)
     wait_ready(page, f"{base}/status/")
-    users = next(r for r in summary(f"{base}/status/")["routes"] if r["rule"].startswith("/users"))
-    today = users["history"][-1]["date"]
+    data = summary(f"{base}/status/")
+    (users,) = (c for c in data["components"] if c["name"] == "Users")
+    today = days_of(data, users)[-1]["date"]
     bar_id = f"bar-{users['id']}-{today}"
 
     # Put the reader somewhere: focus today's bar of Users, scroll a bit past it, mark the node.
@@ -216,7 +222,7 @@ def test_auto_refresh_picks_up_new_data_and_keeps_focus_and_scroll(
     )
     send_traffic(app, ok=7, failed=0)
 
-    expect(page.locator(f"#route-{users['id']}-name")).to_have_text("People", timeout=10_000)
+    expect(page.locator(f"#component-{users['id']}-name")).to_have_text("People", timeout=10_000)
     expect(page.locator("#bar-tooltip")).to_contain_text("12 requests")
     assert len(refreshes) >= 2
     assert page.evaluate("() => document.activeElement.id") == bar_id
@@ -254,7 +260,7 @@ def test_page_runs_under_a_strict_content_security_policy(
     page.locator(".bars > li[tabindex='0']").first.focus()
     expect(page.locator("#bar-tooltip")).to_be_visible()
 
-    expect(page.locator("#route-list > li")).to_have_count(2)
+    expect(page.locator("#component-list > li")).to_have_count(2)
     assert page.evaluate("() => window.__violations") == []
     assert page.errors == []  # type: ignore[attr-defined]
 

@@ -8,12 +8,14 @@ import threading
 import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from flask import Flask
 
 from flask_management_endpoints import ManagementEndpoints
 from flask_server_status import FlaskStatus
 from flask_server_status.state import get_state
+from tests.server_status.summary_view import by_rule
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,9 +30,8 @@ def load_demo() -> ModuleType:
     return module
 
 
-def routes_by_rule(app: Flask) -> dict[str, dict[str, object]]:
-    summary = app.test_client().get("/status/api/summary?days=1").get_json()
-    return {route["rule"]: route for route in summary["routes"]}
+def routes_by_rule(app: Flask) -> dict[str, dict[str, Any]]:
+    return by_rule(app, app.test_client().get("/status/api/routes").get_json()["routes"])
 
 
 def test_management_endpoints_are_not_recorded_as_app_traffic(database_url: str) -> None:

@@ -25,6 +25,7 @@ from flask_server_status.incidents import create_incident, record_status
 from flask_server_status.reports.coverage import covered_minutes_by_day
 from flask_server_status.routes import RouteInfo, sync_routes
 from tests.server_status.api.contract import shipped_document, validator
+from tests.server_status.summary_view import route_id
 from tests.support.process_history import run_process
 
 MakeApp = Callable[..., Flask]
@@ -40,22 +41,25 @@ def count_traffic(app: Flask, moments: Sequence[tuple[datetime, int]], now: date
     assert state.flush(now=now)
 
 
-def read_summary(app: Flask, now: datetime, days: int) -> dict[str, Any]:
-    """The summary at ``now``, valid against the shipped openapi.json."""
+def read_route(app: Flask, now: datetime, days: int, rule: str = RULE) -> dict[str, Any]:
+    """The route of ``rule`` with ``days`` of history at ``now``, valid against openapi.json."""
     state = get_state(app)
-    answer = reports.summary(state.engine, state.settings, days=days, now=now)
-    errors = list(validator(shipped_document(), "/components/schemas/Summary").iter_errors(answer))
+    answer = reports.route_detail(
+        state.engine, state.settings, route_id(app, rule), days=days, now=now
+    )
+    schema = "/components/schemas/RouteWithHistory"
+    errors = list(validator(shipped_document(), schema).iter_errors(answer))
     assert not errors, errors[0].message
+    assert answer is not None
     return answer
 
 
-def route_history(summary: dict[str, Any], rule: str) -> list[dict[str, Any]]:
-    (route,) = (route for route in summary["routes"] if route["rule"] == rule)
-    return list(route["history"])
+def route_history(app: Flask, now: datetime, days: int, rule: str = RULE) -> list[dict[str, Any]]:
+    return list(read_route(app, now, days, rule)["history"])
 
 
-def requests_per_date(summary: dict[str, Any], rule: str = RULE) -> dict[str, int]:
-    return {day["date"]: day["requests"] for day in route_history(summary, rule)}
+def requests_per_date(app: Flask, now: datetime, days: int) -> dict[str, int]:
+    return {day["date"]: day["requests"] for day in route_history(app, now, days)}
 
 
 @pytest.mark.parametrize(
@@ -97,11 +101,8 @@ def test_requests_land_on_the_days_of_the_zone(
     app = make_app(SERVER_STATUS_TIMEZONE=zone)
     now = datetime(2026, 11, 21, 15, 0)
     count_traffic(app, [(datetime.fromisoformat(at), n) for at, n in traffic], now)
-    summary = read_summary(app, now, days=3)
-    assert summary["timezone"] == zone
-    assert requests_per_date(summary) == expected
-    (route,) = (route for route in summary["routes"] if route["rule"] == RULE)
-    assert all(day["incidents"] == [] for day in route["history"])
+    assert requests_per_date(app, now, days=3) == expected
+    assert all(day["incidents"] == [] for day in route_history(app, now, days=3))
 
 
 def test_30d_and_90d_windows_count_days_of_the_zone(make_app: MakeApp) -> None:
@@ -110,25 +111,22 @@ def test_30d_and_90d_windows_count_days_of_the_zone(make_app: MakeApp) -> None:
     now = datetime(2026, 11, 21, 15, 0)
     first_day = datetime(2026, 10, 23, 4, 0)  # midnight EDT, 29 days before the 21st
     count_traffic(app, [(first_day - timedelta(minutes=1), 3), (first_day, 5)], now)
-    (route,) = (r for r in read_summary(app, now, days=1)["routes"] if r["rule"] == RULE)
-    assert route["uptime"]["30d"] == 100.0
-    state = get_state(app)
-    detail = reports.route_detail(state.engine, state.settings, route["id"], days=30, now=now)
-    assert detail is not None
+    detail = read_route(app, now, days=30)
+    assert detail["uptime"]["30d"] == 100.0
     assert detail["history"][0] == {
         "date": "2026-10-23",
         "requests": 5,
         "failures": 0,
         "client_errors": 0,
         "uptime": 100.0,
+        "latency_p50_ms": detail["history"][0]["latency_p50_ms"],
         "latency_p95_ms": detail["history"][0]["latency_p95_ms"],
         "latency_p99_ms": detail["history"][0]["latency_p99_ms"],
         "state": "operational",
         "coverage": 0.0,  # counts written without a heartbeat
         "incidents": [],
     }
-    summary = read_summary(app, now, days=31)
-    assert requests_per_date(summary)["2026-10-22"] == 3
+    assert requests_per_date(app, now, days=31)["2026-10-22"] == 3
 
 
 @pytest.mark.parametrize(
@@ -158,7 +156,7 @@ def test_a_daylight_saving_day_has_the_hours_it_has(
     """One request in every UTC hour: a New York day counts as many requests as it has hours."""
     app = make_app(SERVER_STATUS_TIMEZONE="America/New_York")
     count_traffic(app, [(first_utc + timedelta(hours=h, minutes=30), 1) for h in range(hours)], now)
-    assert requests_per_date(read_summary(app, now, days=4)) == expected
+    assert requests_per_date(app, now, days=4) == expected
 
 
 def add_incident(
@@ -206,11 +204,9 @@ def test_each_day_lists_the_incidents_open_during_it(make_app: MakeApp) -> None:
         )
         incident("Not yet started", [a, b], now + timedelta(hours=1), None)
 
-    summary = read_summary(app, now, days=7)
     listed = {
-        route["rule"]: {day["date"]: day["incidents"] for day in route["history"]}
-        for route in summary["routes"]
-        if route["rule"] in ("/a", "/b")
+        rule: {day["date"]: day["incidents"] for day in route_history(app, now, 7, rule)}
+        for rule in ("/a", "/b")
     }
     assert listed["/a"] == {
         "2026-11-15": [before],
@@ -275,8 +271,9 @@ def zone_midnight(day: date, zone: str) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def history_day(summary: dict[str, Any], day: date, rule: str = "/") -> dict[str, Any]:
-    return next(entry for entry in route_history(summary, rule) if entry["date"] == day.isoformat())
+def history_day(app: Flask, now: datetime, days: int, day: date) -> dict[str, Any]:
+    entries = route_history(app, now, days, "/")
+    return next(entry for entry in entries if entry["date"] == day.isoformat())
 
 
 #: Days of 23, 24 and 25 hours, west and east of UTC (Chatham is UTC+12:45 in its
@@ -302,11 +299,11 @@ def test_coverage_is_the_share_of_the_days_own_minutes(
     assert end - start == timedelta(hours=hours)
     state = get_state(app)
     run_process(state, start + timedelta(hours=1), end, {"/": 1})
-    summary = read_summary(app, end + timedelta(hours=12), days=3)
-    entry = history_day(summary, day)
+    read_at = end + timedelta(hours=12)
+    entry = history_day(app, read_at, 3, day)
     assert entry["coverage"] == round((hours - 1) * 100 / hours, 2)
     assert (entry["requests"], entry["state"]) == (hours - 1, "operational")
-    before, after = (history_day(summary, day + timedelta(days=n)) for n in (-1, 1))
+    before, after = (history_day(app, read_at, 3, day + timedelta(days=n)) for n in (-1, 1))
     assert (before["coverage"], before["state"]) == (0.0, "no_data")
     assert (after["coverage"], after["state"]) == (0.0, "no_data")
 
@@ -318,8 +315,7 @@ def test_a_fully_covered_day_reads_100_percent_whatever_its_length(
     app = make_app(SERVER_STATUS_TIMEZONE=zone)
     start, end = zone_midnight(day, zone), zone_midnight(day + timedelta(days=1), zone)
     run_process(get_state(app), start, end, {})
-    summary = read_summary(app, end + timedelta(hours=12), days=3)
-    entry = history_day(summary, day)
+    entry = history_day(app, end + timedelta(hours=12), 3, day)
     assert (entry["coverage"], entry["state"], entry["requests"]) == (100.0, "no_traffic", 0)
 
 
@@ -332,7 +328,7 @@ def test_a_process_flushing_every_10_minutes_covers_every_minute_it_ran(
     day = date(2026, 11, 20)
     start, end = zone_midnight(day, zone), zone_midnight(day + timedelta(days=1), zone)
     run_process(get_state(app), start, end, {"/": 2}, flush_every=timedelta(minutes=10))
-    entry = history_day(read_summary(app, end + timedelta(hours=1), days=2), day)
+    entry = history_day(app, end + timedelta(hours=1), 2, day)
     assert (entry["coverage"], entry["requests"]) == (100.0, 48)
 
 
@@ -348,7 +344,7 @@ def test_two_processes_in_one_hour_cover_it_together(make_app: MakeApp) -> None:
     assert restart.minute == 30
     run_process(state, start, restart, {})
     run_process(state, restart, end, {})
-    entry = history_day(read_summary(app, end + timedelta(hours=1), days=2), day)
+    entry = history_day(app, end + timedelta(hours=1), 2, day)
     assert (entry["coverage"], entry["state"]) == (100.0, "no_traffic")
 
 
@@ -377,8 +373,7 @@ def test_an_incident_early_on_the_first_day_east_of_utc_is_listed_on_it(
         )
         # Resolved at the first day's midnight: over before the first day starts.
         add_incident(conn, "The day before", [route.id], midnight - timedelta(hours=3), midnight)
-    summary = read_summary(app, now, days=7)
-    listed = {entry["date"]: entry["incidents"] for entry in route_history(summary, "/a")}
+    listed = {entry["date"]: entry["incidents"] for entry in route_history(app, now, 7, "/a")}
     assert listed == {
         (first + timedelta(days=n)).isoformat(): [overnight] if n == 0 else [] for n in range(7)
     }

@@ -1,4 +1,5 @@
-"""The package README documents every configuration key with its real default."""
+"""The package README documents every configuration key with its real default, and its
+example answers have the shape the OpenAPI document promises."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from flask_server_status.config import ALIASES, DEFAULTS
+from tests.server_status.api.contract import shipped_document, validator
 
 README = Path(__file__).resolve().parents[2] / "packages" / "server-status" / "README.md"
 #: How the table writes a default the code spells ``None``.
@@ -46,3 +50,23 @@ def test_every_key_is_in_the_configuration_table_with_its_default() -> None:
     assert {f"alias {alias}": key for alias, key in ALIASES.items()} == {
         name: key for name, key in table.items() if name.startswith("alias ")
     }
+
+
+#: README heading of a public answer -> the schema of its example.
+EXAMPLES = {
+    "#### `GET /status/api/summary?days=N`": "Summary",
+    "#### `GET /status/api/components?page=N`": "ComponentList",
+    "#### `GET /status/api/components/<id>?days=N`": "ComponentWithRoutes",
+    "#### `GET /status/api/status`": "StatusResponse",
+}
+
+
+@pytest.mark.parametrize(("heading", "schema"), EXAMPLES.items(), ids=EXAMPLES.values())
+def test_example_answers_are_valid_against_the_openapi_document(heading: str, schema: str) -> None:
+    text = README.read_text()
+    section = text[text.index(heading) :]
+    example = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    errors = list(
+        validator(shipped_document(), f"/components/schemas/{schema}").iter_errors(example)
+    )
+    assert not errors, errors[0].message

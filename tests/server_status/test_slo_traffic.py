@@ -91,9 +91,10 @@ def wait_until_stored(engine: sa.Engine, count: int, timeout: float = 60.0) -> N
 
 
 def summary_route(server: GunicornProcess) -> tuple[str, dict[str, Any]]:
-    answer = requests.get(server.base_url + "/status/api/summary?days=1", timeout=10).json()
-    (route,) = answer["routes"]
-    return answer["status"]["indicator"], route
+    """The banner's indicator and the one route (with its objective), as the public API says."""
+    status = requests.get(server.base_url + "/status/api/status", timeout=10).json()
+    (route,) = requests.get(server.base_url + "/status/api/routes", timeout=10).json()["routes"]
+    return status["status"]["indicator"], route
 
 
 @pytest.mark.gunicorn

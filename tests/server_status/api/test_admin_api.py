@@ -15,6 +15,7 @@ from flask import Flask
 from flask_server_status import ConfigError, FlaskStatus, clock, get_state, models
 from flask_server_status import auth as auth_module
 from tests.server_status.api.contract import AUTH, SECRET, ContractClient
+from tests.server_status.summary_view import by_rule, route_component
 
 A = "/flask-status"
 HOSTILE = '<script>alert("pwned")</script> it\'s "quoted" & <b>bold</b> \u2028 \U0001f525'
@@ -284,8 +285,8 @@ def test_hostile_text_is_stored_and_returned_verbatim(api: ContractClient) -> No
     assert maintenance["starts_at"] == "2029-12-31T22:00:00Z"
     assert [u["message"] for u in _json(update)["updates"]] == [HOSTILE, HOSTILE]
     summary = _json(api.get("/status/api/summary?days=1"))
-    route = next(r for r in summary["routes"] if r["rule"] == "/user/<int:id>")
-    assert (route["name"], route["doc"]) == (HOSTILE, HOSTILE)
+    component = route_component(api.client.application, summary, "/user/<int:id>")
+    assert (component["name"], component["description"]) == (HOSTILE, HOSTILE)
     incident = summary["incidents"]["active"][0]
     assert incident["title"] == HOSTILE
     assert {u["message"] for u in incident["updates"]} == {HOSTILE}
@@ -305,7 +306,7 @@ def test_rename_sticks_across_restarts(make_app: Callable[..., Flask]) -> None:
     restarted.test_client().get("/")
     _flush(restarted)  # re-syncs docstring names; the rename must survive
     routes = _json(ContractClient(restarted.test_client()).get("/status/api/routes"))["routes"]
-    home = next(r for r in routes if r["rule"] == "/")
+    home = by_rule(restarted, routes)["/"]
     assert (home["name"], home["doc"]) == ("Hello World!", "")
     # Without "doc" the description is kept.
     kept = _json(api.admin("put", f"{A}/configure", json={"rule": "/", "name": "Home"}))
@@ -350,7 +351,7 @@ def test_delete_removes_route_and_history_until_re_added(api: ContractClient) ->
         api.client.get(f"/user/{user}")
     _flush(app)
     rule = "/user/<int:id>"
-    route = next(r for r in _json(api.get("/status/api/routes"))["routes"] if r["rule"] == rule)
+    route = by_rule(app, _json(api.get("/status/api/routes"))["routes"])[rule]
     assert route["requests_24h"] == 3
     assert _bucket_rows(app, route["id"]) == 3
 
@@ -364,7 +365,7 @@ def test_delete_removes_route_and_history_until_re_added(api: ContractClient) ->
     for user in range(5):  # traffic does not bring it back
         api.client.get(f"/user/{user}")
     _flush(app)
-    assert rule not in [r["rule"] for r in _json(api.get("/status/api/routes"))["routes"]]
+    assert rule not in by_rule(app, _json(api.get("/status/api/routes"))["routes"])
     assert _bucket_rows(app, route["id"]) == 0
     listed = _json(api.admin("get", f"{A}/configure"))["routes"]
     assert next(r for r in listed if r["rule"] == rule)["deleted_at"] is not None
@@ -382,7 +383,10 @@ def test_manual_incident_lifecycle_drives_public_status(api: ContractClient) -> 
     api.client.get("/user/1")
     api.client.get("/")
     _flush(app)
-    routes = {r["rule"]: r["id"] for r in _json(api.get("/status/api/routes"))["routes"]}
+    routes = {
+        rule: r["id"]
+        for rule, r in by_rule(app, _json(api.get("/status/api/routes"))["routes"]).items()
+    }
     assert _json(api.get("/status/api/status"))["status"]["indicator"] == "operational"
 
     created = api.admin(
@@ -403,9 +407,12 @@ def test_manual_incident_lifecycle_drives_public_status(api: ContractClient) -> 
         False,
         None,
     )
-    by_rule = {r["rule"]: r["status"] for r in _json(api.get("/status/api/routes"))["routes"]}
-    assert by_rule["/user/<int:id>"] == "outage"
-    assert by_rule["/"] == "operational"
+    statuses = {
+        rule: r["status"]
+        for rule, r in by_rule(app, _json(api.get("/status/api/routes"))["routes"]).items()
+    }
+    assert statuses["/user/<int:id>"] == "outage"
+    assert statuses["/"] == "operational"
     assert _json(api.get("/status/api/status"))["status"] == {
         "indicator": "partial_outage",
         "description": "Partial outage",

@@ -11,6 +11,7 @@ import pytest
 from flask_server_status import get_state
 from flask_server_status.web.badges import format_percent
 from tests.server_status.api.contract import ContractClient
+from tests.server_status.summary_view import by_rule
 
 A = "/flask-status"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -107,7 +108,7 @@ def test_uptime_badge_shows_the_route_uptime_with_escaped_name(api: ContractClie
         api.client.get(path)
     api.client.get("/items")
     assert get_state(app).flush()
-    routes = {r["rule"]: r for r in api.get("/status/api/routes").get_json()["routes"]}
+    routes = by_rule(app, api.get("/status/api/routes").get_json()["routes"])
     user = routes["/user/<int:id>"]
     boom = routes["/boom"]
     assert _texts(_svg(api, f"/status/badges/{user['id']}/uptime.svg")) == ["user 30d", "100%"]
@@ -127,10 +128,10 @@ def test_uptime_badge_shows_the_route_uptime_with_escaped_name(api: ContractClie
 
 
 def test_uptime_badge_without_data_says_so(api: ContractClient) -> None:
+    app = api.client.application
     api.client.get("/")
-    assert get_state(api.client.application).flush()
-    routes = api.get("/status/api/routes").get_json()["routes"]
-    quiet = next(r for r in routes if r["rule"] == "/items")
+    assert get_state(app).flush()
+    quiet = by_rule(app, api.get("/status/api/routes").get_json()["routes"])["/items"]
     assert _texts(_svg(api, f"/status/badges/{quiet['id']}/uptime.svg")) == ["items 30d", "no data"]
 
 

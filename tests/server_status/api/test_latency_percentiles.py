@@ -27,6 +27,7 @@ from flask_server_status.latency import PERCENTILES, RELATIVE_ACCURACY
 from flask_server_status.routes import RouteInfo
 from flask_server_status.store import write_flush
 from tests.server_status.exact import nearest_rank
+from tests.server_status.summary_view import by_rule, days_of, route_component
 
 NOW = datetime(2026, 11, 21, 15, 37, 20)
 SAMPLES = 3000
@@ -90,22 +91,23 @@ def test_replayed_latencies_report_percentiles_within_4_percent(
     state = get_state(app)
     replayed = replay(app)
     first_minute = NOW.replace(second=0) - timedelta(minutes=24 * 60 - 1)
-    routes = {
-        route["rule"]: route
-        for route in reports.summary(state.engine, state.settings, days=2, now=NOW)["routes"]
-    }
+    summary = reports.summary(state.engine, state.settings, days=2, now=NOW)
     for rule, samples in replayed.items():
-        route = routes[rule]
+        route = route_component(app, summary, rule)
         last_day = [ms for at, ms in samples if at.replace(second=0) >= first_minute]
         assert route["requests_24h"] == len(last_day)
         for name, percent in PERCENTILES.items():
             assert_close(
                 route["latency_ms"][name], nearest_rank(last_day, percent), f"{rule} {name}"
             )
-        for entry in route["history"]:
+        for entry in days_of(summary, route):
             day = [ms for at, ms in samples if at.date().isoformat() == entry["date"]]
             assert entry["requests"] == len(day)
-            for key, percent in (("latency_p95_ms", 95), ("latency_p99_ms", 99)):
+            for key, percent in (
+                ("latency_p50_ms", 50),
+                ("latency_p95_ms", 95),
+                ("latency_p99_ms", 99),
+            ):
                 assert_close(
                     entry[key], nearest_rank(day, percent), f"{rule} {entry['date']} {key}"
                 )
@@ -129,11 +131,7 @@ def test_a_route_answering_in_about_1_ms_reports_a_p50_near_1_ms(
         durations.append((time.perf_counter() - started) * 1000)
     state = get_state(app)
     assert state.flush()
-    [route] = [
-        r
-        for r in reports.route_list(state.engine, state.settings)["routes"]
-        if r["rule"] == "/one-ms"
-    ]
+    route = by_rule(app, reports.route_list(state.engine, state.settings)["routes"])["/one-ms"]
     p50 = route["latency_ms"]["p50"]
     # Every request sleeps at least 1 ms, and the server-side latency the
     # histogram holds is shorter than the client's whole call around it (about
@@ -155,9 +153,5 @@ def test_recorded_latencies_around_1_ms_report_p50_within_4_percent(
     for sample in samples:
         aggregate.add("/", minute_of(NOW), SUCCESSES, sample)
     flush(app, aggregate, {"/": RouteInfo("Home", "/", "")})
-    [route] = [
-        r
-        for r in reports.route_list(state.engine, state.settings, now=NOW)["routes"]
-        if r["rule"] == "/"
-    ]
+    route = by_rule(app, reports.route_list(state.engine, state.settings, now=NOW)["routes"])["/"]
     assert_close(route["latency_ms"]["p50"], nearest_rank(samples, 50), "p50")

@@ -10,6 +10,7 @@ from flask import Flask
 
 from flask_server_status import get_state
 from tests.server_status.api.contract import SECRET, ContractClient
+from tests.server_status.summary_view import by_rule
 
 
 def test_readme_configure_call_over_http(
@@ -28,7 +29,7 @@ def test_readme_configure_call_over_http(
     assert answer.status_code == 200
     assert answer.json()["name"] == "Hello World!"
     routes = requests.get(f"{base}/status/api/routes", timeout=10).json()["routes"]
-    assert next(r for r in routes if r["rule"] == "/")["name"] == "Hello World!"
+    assert by_rule(app, routes)["/"]["name"] == "Hello World!"
     refused = requests.delete(f"{base}/flask-status/configure", json={"rule": "/"}, timeout=10)
     assert refused.status_code == 401
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")

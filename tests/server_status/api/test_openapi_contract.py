@@ -176,6 +176,9 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/api/status",
         "/status/api/routes",
         "/status/api/routes/1?days=3",
+        "/status/api/components",
+        "/status/api/components?page=2",
+        "/status/api/components/route-1?days=3",
         "/status/api/incidents",
         f"/status/api/incidents/{incident_id}",
         "/status/api/maintenance",
@@ -183,6 +186,7 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/feed.atom",
         "/status/badge.svg",
         "/status/badges/1/uptime.svg?window=7d",
+        "/status/badges/components/route-1/uptime.svg?window=7d",
     ]
     for url in public_urls:
         api.get(url)
@@ -199,12 +203,17 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/api/summary?days=91",
         "/status/api/routes/1?days=abc",
         "/status/badges/1/uptime.svg?window=1y",
+        "/status/api/components?page=0",
+        "/status/api/components/route-1?days=abc",
+        "/status/badges/components/route-1/uptime.svg?window=1y",
     ):
         api.get(url)
     for url in (
         "/status/api/routes/999999",
         "/status/api/incidents/999999",
         "/status/badges/999999/uptime.svg",
+        "/status/api/components/nowhere",
+        "/status/badges/components/nowhere/uptime.svg",
     ):
         api.get(url)
 

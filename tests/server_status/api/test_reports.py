@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -184,18 +184,24 @@ def test_uptime_latency_and_history_match_brute_force(make_app: Callable[..., Fl
     check()
 
 
-def test_summary_history_has_exactly_n_days_ending_today(api: ContractClient) -> None:
+def test_summary_history_starts_when_recording_began_and_ends_today(api: ContractClient) -> None:
+    """Five days recorded: a 1- or 3-day history shows its days, a longer one only those five."""
     app = api.client.application
     now = clock.utcnow()
     requests = [Request("/orders", now - timedelta(days=d, minutes=1), 200, 20.0) for d in range(5)]
     store_requests(app, requests, now)
-    for days in (1, 30, 60, 90):
+    for days, shown in ((1, 1), (3, 3), (30, 5), (90, 5)):
         summary = api.get(f"/status/api/summary?days={days}").get_json()
-        for route in summary["routes"]:
-            assert len(route["history"]) == days
+        first_day = (now - timedelta(days=4, minutes=1)).date()
+        assert summary["recording_since"] == first_day.isoformat()
+        for component in summary["components"]:
+            history = component["history"]
+            assert all(len(history[column]) == shown for column in ("requests", "uptime", "state"))
             # The last entry is the UTC day of generated_at: both come from one clock reading.
-            assert route["history"][-1]["date"] == summary["generated_at"][:10]
-    assert len(api.get("/status/api/summary").get_json()["routes"][0]["history"]) == 90
+            last = date.fromisoformat(history["start"]) + timedelta(days=shown - 1)
+            assert last.isoformat() == summary["generated_at"][:10]
+    # The route's own history keeps every requested day, recorded or not.
+    assert len(api.get("/status/api/routes/1?days=90").get_json()["history"]) == 90
 
 
 @pytest.mark.parametrize("value", ["0", "91", "-1", "1.5", "abc", "", "1e2", "\uff19"])
@@ -233,7 +239,7 @@ def test_summary_query_count_does_not_grow_with_routes(make_app: Callable[..., F
         )
     assert counts[0] == counts[1]
     # routes, 4 bucket reads, 2 latency reads, incidents, maintenance, day incidents,
-    # coverage, instances, 2 judgement windows
+    # coverage, first heartbeat, first day, instances
     assert counts[1] <= 19
 
 
@@ -268,7 +274,7 @@ def test_percentile_answers_the_representative_of_the_bucket_holding_the_rank() 
 def test_only_configured_routes_are_shown_and_quiet_ones_have_no_data(
     make_app: Callable[..., Flask],
 ) -> None:
-    app = make_app(SERVER_STATUS_ROUTES=["/", "/items"])
+    app = make_app(SERVER_STATUS_ROUTES=["/", "/items"], SERVER_STATUS_SHOW_RULES=True)
     api = ContractClient(app.test_client())
     assert api.get("/status/api/status").get_json()["status"]["indicator"] == "no_data"
     for path in ("/", "/", "/user/1"):

@@ -183,7 +183,7 @@ def parse_components(value: Any, *, other: bool) -> tuple[ComponentSpec, ...] | 
 
 def resolve(
     specs: Sequence[ComponentSpec] | None,
-    routes: Iterable[Mapping[str, Any]],
+    routes: Iterable[Mapping[Any, Any]],
     *,
     other: bool,
 ) -> list[Component]:

@@ -44,6 +44,25 @@ def load_coverage(conn: Connection, since: datetime) -> dict[datetime, int]:
     return {hour: int(mask) for hour, mask in rows}
 
 
+def first_heartbeat(conn: Connection) -> datetime | None:
+    """The first minute any instance reported, ``None`` before the first flush."""
+    table = models.coverage
+    row = conn.execute(
+        sa.select(table.c.hour_start, table.c.minutes).order_by(table.c.hour_start).limit(1)
+    ).first()
+    if row is None:
+        return None
+    hour: datetime = row.hour_start
+    mask = int(row.minutes)
+    return hour + timedelta(minutes=max(0, (mask & -mask).bit_length() - 1))
+
+
+def first_request_day(conn: Connection) -> date | None:
+    """The first day with requests, as the daily buckets label it (the zone's date)."""
+    first = conn.execute(sa.select(sa.func.min(models.daily_buckets.c.bucket_start))).scalar()
+    return None if first is None else first.date()
+
+
 def covered_minutes(masks: Mapping[datetime, int], start: datetime, end: datetime) -> int:
     """Covered minutes in ``[start, end)`` (both on minute boundaries)."""
     total = 0

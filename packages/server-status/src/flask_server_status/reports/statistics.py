@@ -149,12 +149,34 @@ def _sum_columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
     return [sa.func.sum(table.c[name]).label(name) for name in names]
 
 
+#: Route id -> the key its counts are summed under (a component's index).
+Owners = Mapping[int, int]
+
+
+def _owner(table: sa.Table, owners: Owners | None) -> sa.ColumnElement[int]:
+    """The key a row of ``table`` is summed under: its route, or its route's owner."""
+    if owners is None:
+        return table.c.route_id
+    return sa.case(dict(owners), value=table.c.route_id)
+
+
 def load_stats(
-    conn: Connection, route_ids: Iterable[int], window: Window, *, history_days: int
+    conn: Connection,
+    route_ids: Iterable[int],
+    window: Window,
+    *,
+    history_days: int,
+    owners: Owners | None = None,
 ) -> dict[int, RouteStats]:
-    """Window totals, daily counts and latency of ``route_ids``: six queries for any number."""
+    """Window totals, daily counts and latency of ``route_ids``: six queries for any number.
+
+    Keyed by route id; with ``owners`` (every route id mapped to a key), the
+    routes of one key are summed in SQL and the answer is keyed by owner: a
+    component's counts add, its percentiles come from its summed histograms.
+    """
     ids = sorted(set(route_ids))
-    stats: dict[int, RouteStats] = {route_id: RouteStats() for route_id in ids}
+    keys = sorted(set(ids if owners is None else (owners[route_id] for route_id in ids)))
+    stats: dict[int, RouteStats] = {key: RouteStats() for key in keys}
     if not ids:
         return stats
     minute, hourly, daily = models.minute_buckets, models.hourly_buckets, models.daily_buckets
@@ -163,11 +185,8 @@ def load_stats(
         conditions = [table.c.route_id.in_(ids), table.c.bucket_start >= start]
         if end is not None:
             conditions.append(table.c.bucket_start < end)
-        return (
-            sa.select(table.c.route_id, *_sum_columns(table))
-            .where(*conditions)
-            .group_by(table.c.route_id)
-        )
+        owner = _owner(table, owners)
+        return sa.select(owner, *_sum_columns(table)).where(*conditions).group_by(owner)
 
     full_hour = window.first_full_hour_24h
     parts = [
@@ -176,36 +195,33 @@ def load_stats(
         ("7d", grouped(hourly, window.start_7d, None)),
     ]
     for name, query in parts:
-        for route_id, *values in conn.execute(query):
-            stats[route_id].windows[name].add(Counts.from_sums(values))
-    for route_id, index, requests in conn.execute(
+        for key, *values in conn.execute(query):
+            stats[key].windows[name].add(Counts.from_sums(values))
+    for key, index, requests in conn.execute(
         _window_histogram(
-            ids, (("minute", window.day_start_24h, full_hour), ("hour", full_hour, None))
+            ids, (("minute", window.day_start_24h, full_hour), ("hour", full_hour, None)), owners
         )
     ):
-        stats[route_id].windows["24h"].histogram[index] = int(requests)
+        stats[key].windows["24h"].histogram[index] = int(requests)
 
     oldest = window.start_days(max(MAX_HISTORY_DAYS, history_days))
     start_30d = window.start_days(30)
+    day_owner = _owner(daily, owners)
     day_rows = conn.execute(
-        sa.select(
-            daily.c.route_id,
-            daily.c.bucket_start,
-            daily.c.requests,
-            daily.c.failures,
-            daily.c.client_errors,
-        ).where(daily.c.route_id.in_(ids), daily.c.bucket_start >= oldest)
+        sa.select(day_owner, daily.c.bucket_start, *_sum_columns(daily))
+        .where(daily.c.route_id.in_(ids), daily.c.bucket_start >= oldest)
+        .group_by(day_owner, daily.c.bucket_start)
     )
-    for route_id, day_start, *values in day_rows:
-        route = stats[route_id]
-        day = Counts.from_values(values)
-        route.days[day_start.date()] = day
+    for key, day_start, *values in day_rows:
+        owned = stats[key]
+        day = Counts.from_sums(values)
+        owned.days[day_start.date()] = day
         for name in ("90d", "30d") if day_start >= start_30d else ("90d",):
-            route.windows[name].add(day)
-    for route_id, day_start, index, before, requests, total in conn.execute(
-        _day_percentile_buckets(ids, window.start_days(history_days))
+            owned.windows[name].add(day)
+    for key, day_start, index, before, requests, total in conn.execute(
+        _day_percentile_buckets(ids, window.start_days(history_days), owners)
     ):
-        day_latency = stats[route_id].day_latency.setdefault(day_start.date(), {})
+        day_latency = stats[key].day_latency.setdefault(day_start.date(), {})
         for percent in PERCENTILES.values():
             if rank_reached(int(before) + int(requests), int(total), percent) and not rank_reached(
                 int(before), int(total), percent
@@ -215,9 +231,11 @@ def load_stats(
 
 
 def _window_histogram(
-    ids: Sequence[int], parts: Sequence[tuple[str, datetime, datetime | None]]
+    ids: Sequence[int],
+    parts: Sequence[tuple[str, datetime, datetime | None]],
+    owners: Owners | None,
 ) -> sa.Select[Any]:
-    """``(route_id, bucket_index, requests)`` summed over ``(granularity, start, end)`` parts."""
+    """``(key, bucket_index, requests)`` summed over ``(granularity, start, end)`` parts."""
     selects = []
     for granularity, start, end in parts:
         table = models.LATENCY_TABLES[granularity]
@@ -225,39 +243,52 @@ def _window_histogram(
         if end is not None:
             conditions.append(table.c.bucket_start < end)
         selects.append(
-            sa.select(table.c.route_id, table.c.bucket_index, table.c.requests).where(*conditions)
+            sa.select(
+                _owner(table, owners).label("owner"), table.c.bucket_index, table.c.requests
+            ).where(*conditions)
         )
     rows = sa.union_all(*selects).subquery()
-    return sa.select(rows.c.route_id, rows.c.bucket_index, sa.func.sum(rows.c.requests)).group_by(
-        rows.c.route_id, rows.c.bucket_index
+    return sa.select(rows.c.owner, rows.c.bucket_index, sa.func.sum(rows.c.requests)).group_by(
+        rows.c.owner, rows.c.bucket_index
     )
 
 
-def _day_percentile_buckets(ids: Sequence[int], start: datetime) -> sa.Select[Any]:
+def _day_percentile_buckets(
+    ids: Sequence[int], start: datetime, owners: Owners | None
+) -> sa.Select[Any]:
     """The daily histogram buckets holding a percentile's rank, at most one per percentile.
 
-    Rows ``(route_id, bucket_start, bucket_index, before, requests, total)``:
+    Rows ``(key, bucket_start, bucket_index, before, requests, total)``:
     ``before`` counts the day's requests in lower buckets, ``total`` all of them.
-    A running sum (window function, SQLite 3.25+ and PostgreSQL) finds them in
-    the database, so a 90-day history reads three rows per route and day.
+    The routes of one key are summed per bucket first; a running sum (window
+    function, SQLite 3.25+ and PostgreSQL) then finds the buckets in the
+    database, so a 90-day history reads three rows per key and day.
     """
     table = models.LATENCY_TABLES["day"]
-    day = (table.c.route_id, table.c.bucket_start)
-    running = sa.func.sum(table.c.requests).over(
-        partition_by=day, order_by=table.c.bucket_index, rows=(None, 0)
-    )
-    inner = (
+    owner = _owner(table, owners).label("owner")
+    summed = (
         sa.select(
-            table.c.route_id,
+            owner,
             table.c.bucket_start,
             table.c.bucket_index,
-            (running - table.c.requests).label("before"),
-            table.c.requests,
-            sa.func.sum(table.c.requests).over(partition_by=day).label("total"),
+            sa.func.sum(table.c.requests).label("requests"),
         )
         .where(table.c.route_id.in_(ids), table.c.bucket_start >= start)
+        .group_by(owner, table.c.bucket_start, table.c.bucket_index)
         .subquery()
     )
+    day = (summed.c.owner, summed.c.bucket_start)
+    running = sa.func.sum(summed.c.requests).over(
+        partition_by=day, order_by=summed.c.bucket_index, rows=(None, 0)
+    )
+    inner = sa.select(
+        summed.c.owner,
+        summed.c.bucket_start,
+        summed.c.bucket_index,
+        (running - summed.c.requests).label("before"),
+        summed.c.requests,
+        sa.func.sum(summed.c.requests).over(partition_by=day).label("total"),
+    ).subquery()
     # rank_reached(seen, total, p) in SQL: 100 * seen >= p * total.
     holds = [
         sa.and_(
@@ -267,7 +298,7 @@ def _day_percentile_buckets(ids: Sequence[int], start: datetime) -> sa.Select[An
         for percent in PERCENTILES.values()
     ]
     return sa.select(
-        inner.c.route_id,
+        inner.c.owner,
         inner.c.bucket_start,
         inner.c.bucket_index,
         inner.c.before,
@@ -307,6 +338,7 @@ def history(
             "failures": counts.failures,
             "client_errors": counts.client_errors,
             "uptime": counts.uptime,
+            "latency_p50_ms": round_ms(latency.get(PERCENTILES["p50"])),
             "latency_p95_ms": round_ms(latency.get(PERCENTILES["p95"])),
             "latency_p99_ms": round_ms(latency.get(PERCENTILES["p99"])),
             "state": day_state(counts.requests, minutes, (incidents or {}).get(day, [])),
@@ -316,3 +348,35 @@ def history(
             entry["incidents"] = incidents.get(day, [])
         entries.append(entry)
     return entries
+
+
+#: The columns of a columnar history and the day entry field each comes from.
+HISTORY_COLUMNS: dict[str, str] = {
+    "requests": "requests",
+    "failures": "failures",
+    "client_errors": "client_errors",
+    "uptime": "uptime",
+    "coverage": "coverage",
+    "p50": "latency_p50_ms",
+    "p95": "latency_p95_ms",
+    "p99": "latency_p99_ms",
+    "state": "state",
+}
+
+
+def history_columns(entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """:func:`history`'s entries as columns: ``start`` (the first date), one list per
+    field with one value per day, and ``incidents`` as ``[day index, incident id]`` pairs.
+
+    The summary carries 50 components x 90 days; columns spare the repeated
+    keys of one object per day.
+    """
+    columns: dict[str, Any] = {"start": entries[0]["date"] if entries else None}
+    for column, field_name in HISTORY_COLUMNS.items():
+        columns[column] = [entry[field_name] for entry in entries]
+    columns["incidents"] = [
+        [index, incident["id"]]
+        for index, entry in enumerate(entries)
+        for incident in entry.get("incidents", ())
+    ]
+    return columns

@@ -1,13 +1,15 @@
-"""The status rules: what a route's status and the page's banner are.
+"""The status rules: what a route's or a component's status and the page's banner are.
 
 Pure functions of what is open right now (incidents and maintenance windows as
-API objects) and whether a route has seen traffic; no I/O, so the rules can be
-read, tested and changed in one place.
+API objects) and whether a route or component has seen traffic; no I/O, so the
+rules can be read, tested and changed in one place. A component is judged as
+one route made of its member routes: an incident or window concerns it when it
+names one of them, or names none (the whole service).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 INDICATOR_DESCRIPTIONS: dict[str, str] = {
@@ -20,13 +22,13 @@ INDICATOR_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def _affects(route_ids: Sequence[int], route_id: int) -> bool:
-    """Whether an incident or window with ``route_ids`` covers the route (empty = all)."""
-    return not route_ids or route_id in route_ids
+def concerns(route_ids: Sequence[int], members: Collection[int]) -> bool:
+    """Whether an incident or window naming ``route_ids`` (empty: all) concerns ``members``."""
+    return not route_ids or any(route_id in members for route_id in route_ids)
 
 
 def route_status(
-    route_id: int,
+    members: Collection[int],
     *,
     has_data: bool,
     open_incidents: Sequence[Mapping[str, Any]],
@@ -36,6 +38,8 @@ def route_status(
 ) -> str:
     """Maintenance, then the worst open incident's impact, then traffic.
 
+    ``members`` are the route ids judged: one route's, or a component's routes.
+
     An open incident with impact ``major`` or ``critical`` means ``outage``,
     ``minor`` means ``degraded``; impact ``none`` is informational. A route
     that never had traffic is ``no_data``; one without requests in the last
@@ -43,9 +47,9 @@ def route_status(
     ``no_data`` when none did (the app was down): silence is never
     ``operational``.
     """
-    if any(_affects(window["route_ids"], route_id) for window in active_maintenance):
+    if any(concerns(window["route_ids"], members) for window in active_maintenance):
         return "maintenance"
-    impacts = {i["impact"] for i in open_incidents if _affects(i["route_ids"], route_id)}
+    impacts = {i["impact"] for i in open_incidents if concerns(i["route_ids"], members)}
     if impacts & {"major", "critical"}:
         return "outage"
     if "minor" in impacts:

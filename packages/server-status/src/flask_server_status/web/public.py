@@ -9,6 +9,7 @@ loader, which would change the app's template search path).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
@@ -50,6 +51,10 @@ def _any_origin(response: Response) -> Response:
 def public_prefix(settings: Settings) -> Prefix:
     """The status prefix: unrouted answers carry the blueprint's headers too."""
     return Prefix(settings.url_prefix, finish=lambda response: no_sniff(_any_origin(response)))
+
+
+#: The last page number a paged answer accepts.
+MAX_PAGE = 100_000
 
 
 def _days() -> int:
@@ -99,6 +104,20 @@ def public_blueprint(state: StatusState) -> Blueprint:
             raise ApiError(404, f"no route with id {route_id}")
         return _public(json_response(found))
 
+    def components() -> ResponseReturnValue:
+        page = positive_int_arg("page", default=1, maximum=MAX_PAGE)
+        return _public(json_response(reports.component_list(state.engine, settings, page=page)))
+
+    def component(component_id: str) -> ResponseReturnValue:
+        days = _days()
+        return _public(json_response(_component(component_id, days=days)))
+
+    def _component(component_id: str, *, days: int | None) -> dict[str, Any]:
+        found = reports.component_detail(state.engine, settings, component_id, days=days)
+        if found is None:
+            raise ApiError(404, f"no component with id {component_id!r}")
+        return found
+
     def incidents() -> ResponseReturnValue:
         return _public(json_response(reports.incident_overview(state.engine)))
 
@@ -145,12 +164,19 @@ def public_blueprint(state: StatusState) -> Blueprint:
             raise ApiError(404, f"no route with id {route_id}")
         return _svg(uptime_badge(found["name"], window, found["uptime"][window]))
 
+    def component_uptime(component_id: str) -> ResponseReturnValue:
+        window = choice_arg("window", reports.WINDOWS, default="30d")
+        found = _component(component_id, days=None)
+        return _svg(uptime_badge(found["name"], window, found["uptime"][window]))
+
     for rule, endpoint, view in (
         ("/", "page", page),
         ("/api/summary", "summary", summary),
         ("/api/status", "status", status),
         ("/api/routes", "routes", routes),
         ("/api/routes/<int:route_id>", "route", route),
+        ("/api/components", "components", components),
+        ("/api/components/<component_id>", "component", component),
         ("/api/incidents", "incidents", incidents),
         ("/api/incidents/<int:incident_id>", "incident", incident),
         ("/api/maintenance", "maintenance", maintenance),
@@ -158,6 +184,11 @@ def public_blueprint(state: StatusState) -> Blueprint:
         ("/feed.atom", "feed", feed),
         ("/badge.svg", "badge", badge),
         ("/badges/<int:route_id>/uptime.svg", "uptime_badge", uptime),
+        (
+            "/badges/components/<component_id>/uptime.svg",
+            "component_uptime_badge",
+            component_uptime,
+        ),
     ):
         add_resource(blueprint, rule, endpoint, {"GET": view})
     return blueprint
