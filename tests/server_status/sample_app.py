@@ -1,8 +1,9 @@
 """A host app exercising every outcome class, for tests and gunicorn.
 
-``create_app()`` reads its database URL and flush interval from the
-environment (``STATUS_TEST_DATABASE_URI``, ``STATUS_TEST_FLUSH_SECONDS``) so
-gunicorn workers can build it with ``tests.server_status.sample_app:create_app()``.
+``create_app()`` reads its database URL, flush interval and spool folder from
+the environment (``STATUS_TEST_DATABASE_URI``, ``STATUS_TEST_FLUSH_SECONDS``,
+``STATUS_TEST_SPOOL_DIR``; the last one optional) so gunicorn workers can
+build it with ``tests.server_status.sample_app:create_app()``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def create_app(database_uri: str | None = None, **config: Any) -> Flask:
     app.config["SERVER_STATUS_FLUSH_INTERVAL_SECONDS"] = float(
         os.environ.get("STATUS_TEST_FLUSH_SECONDS", "3600")
     )
+    if "STATUS_TEST_SPOOL_DIR" in os.environ:
+        app.config["SERVER_STATUS_SPOOL_DIR"] = os.environ["STATUS_TEST_SPOOL_DIR"]
     app.config.update(config)
 
     @app.route("/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -96,6 +97,49 @@ def test_postgres_going_away_mid_run_loses_no_count(
         assert wait_for_totals(direct, expected) == expected
         assert state.flusher.pending.dropped == 0
     finally:
+        state.flusher.stop(flush=False)
+        state.engine.dispose()
+        direct.dispose()
+
+
+class _RestoreOnFailure(logging.Handler):
+    """Brings the database back when the flusher reports a failed write."""
+
+    def __init__(self, proxy: TcpProxy) -> None:
+        super().__init__(logging.WARNING)
+        self.proxy = proxy
+        self.failures = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "could not write to its database" in record.getMessage():
+            self.failures += 1
+            self.proxy.restore()
+
+
+def test_the_last_flush_is_retried_while_the_database_fails(
+    postgres_url: str, proxy: TcpProxy, tmp_path: Path
+) -> None:
+    """A stop (the exit hook's call) retries its one flush: nothing is lost to a passing fault."""
+    app = create_app(proxy.url_for(postgres_url), SERVER_STATUS_SPOOL_DIR=str(tmp_path))
+    state = get_state(app)
+    client = app.test_client()
+    direct = create_engine(postgres_url, key="test")
+    restorer = _RestoreOnFailure(proxy)
+    logger = logging.getLogger("flask_server_status")
+    try:
+        wait_for_minute_start()
+        assert client.get("/user/0").status_code == 200
+        assert state.flush()  # migrates, and opens the pool's connection
+        proxy.cut()
+        for user_id in range(1, 12):
+            assert client.get(f"/user/{user_id}").status_code == 200
+        logger.addHandler(restorer)
+        assert state.flusher.stop(flush=True)
+        assert restorer.failures == 1  # the first try failed, a retry stored it
+        assert outcome_totals(direct) == {"/user/<int:id>": {"requests": 12, "successes": 12}}
+        assert not list(tmp_path.glob("*/*.json"))
+    finally:
+        logger.removeHandler(restorer)
         state.flusher.stop(flush=False)
         state.engine.dispose()
         direct.dispose()

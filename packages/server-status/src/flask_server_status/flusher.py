@@ -20,7 +20,11 @@ crash between writing the spool and clearing it).
 The app's one at-fork hook (:mod:`.state`) calls
 :meth:`Flusher.reset_after_fork`, so a forked child forgets the parent's
 batches and thread, and its exit hook calls :meth:`Flusher.stop` so whatever
-is left is flushed at interpreter exit.
+is left is flushed at interpreter exit (a gunicorn worker reaches it after
+SIGTERM). That last flush is retried for a few seconds while the database
+fails, as no later tick will; a process killed before it ends (gunicorn's
+``--graceful-timeout`` passed, SIGKILL) leaves its unconfirmed batches in its
+spool file for the next process to replay.
 
 Test seam: when the environment variable ``FLASK_SERVER_STATUS_TEST_CRASH``
 is ``before_commit`` or ``after_commit`` at start-up, the process ends itself
@@ -35,6 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from datetime import datetime, timedelta
 
 from .aggregate import Aggregate, PendingBuffer
@@ -54,6 +59,10 @@ logger = logging.getLogger("flask_server_status")
 RETENTION_EVERY = timedelta(minutes=10)
 #: The longest stretch of minutes one heartbeat marks as covered.
 MAX_HEARTBEAT_MINUTES = 7 * 24 * 60
+#: How long the last flush (at stop, at interpreter exit) is retried while the
+#: database fails: short of Docker's stop timeout (10 s) and gunicorn's default
+#: graceful timeout (30 s), which end the process with SIGKILL.
+LAST_FLUSH_RETRY_SECONDS = 5.0
 CRASH_ENVIRONMENT_KEY = "FLASK_SERVER_STATUS_TEST_CRASH"
 CRASH_EXIT_CODE = 75
 
@@ -133,16 +142,38 @@ class Flusher:
             )
             self._thread.start()
 
-    def stop(self, *, flush: bool = True, timeout: float = 10.0) -> None:
-        """Stop the thread, then flush what is left (unless ``flush=False``)."""
+    def stop(self, *, flush: bool = True, timeout: float = 10.0) -> bool:
+        """Stop the thread, then flush what is left (unless ``flush=False``); False if that failed.
+
+        No later tick will retry this last flush, so while the database fails
+        it is retried, backing off, for up to :data:`LAST_FLUSH_RETRY_SECONDS`
+        (a lock timeout, a deadlock victim, a connection reset: the faults that
+        pass). What could still not be written stays in the spool file, which
+        the next process of the app on this database replays (logged).
+        """
         self._stop.set()
         self.started = False  # nothing left for the exit hook
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
         self._thread = None
-        if flush:
-            self.flush(skip_if_empty=True)
+        if not flush:
+            return True
+        deadline = time.monotonic() + LAST_FLUSH_RETRY_SECONDS
+        pause = 0.05
+        while not self.flush(skip_if_empty=True):
+            if time.monotonic() + pause > deadline:
+                logger.warning(
+                    "flask-server-status could not write its last %d buckets before stopping; %s",
+                    self.held_buckets,
+                    f"the next start replays them from {self._spool.path}"
+                    if self._spool is not None
+                    else "they are lost (no spool)",
+                )
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+        return True
 
     def flush(self, now: datetime | None = None, *, skip_if_empty: bool = False) -> bool:
         """Write everything counted so far; returns False if the database failed.
