@@ -180,18 +180,31 @@ def mutants(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run every script in benchmarks/ and print the ratio lines they measure."""
+    """Run every script in benchmarks/ and print the ratio lines they measure.
+
+    Modules whose name starts with ``_`` are the scripts' shared parts, not scripts.
+    A script that fails is reported at the end; the others still run.
+    """
     build_frontend(session, run_tests=False)
     install_group(session, "test", "browser", "bench")
     session.install(*EDITABLE_PACKAGES)
     compile_once(session)
     ratios: list[str] = []
-    for script in sorted((ROOT / "benchmarks").glob("*.py")):
-        output = session.run("python", str(script), silent=True, env={"CHROMIUM_PATH": CHROMIUM})
+    failed: list[str] = []
+    for script in sorted((ROOT / "benchmarks").glob("[!_]*.py")):
+        try:
+            output = session.run(
+                "python", str(script), silent=True, env={"CHROMIUM_PATH": CHROMIUM}
+            )
+        except nox.command.CommandFailed:  # its output is logged; the others still run
+            failed.append(script.name)
+            continue
         print(output)
         lines = str(output).splitlines()
         ratios += [f"{script.name}: {line}" for line in lines if RATIO.search(line)]
     session.log("ratios measured:\n" + "\n".join(ratios))
+    if failed:
+        session.error("benchmarks that failed: " + ", ".join(failed))
 
 
 @nox.session

@@ -51,8 +51,8 @@ MEASURE = """() => {
     after_api_ms: rendered.startTime - api.responseEnd,
     transferred: entries.reduce((sum, e) => sum + e.transferSize, 0),
     decoded: entries.reduce((sum, e) => sum + e.decodedBodySize, 0),
-    rows: document.querySelectorAll('#route-list > li').length,
-    bars: document.querySelectorAll('#route-list .bars > li').length,
+    rows: document.querySelectorAll('#component-list > li').length,
+    bars: document.querySelectorAll('#component-list .bars > li').length,
   };
 }"""
 
