@@ -184,6 +184,7 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/api/maintenance",
         "/status/api/openapi.json",
         "/status/feed.atom",
+        "/status/components/route-1/feed.atom",
         "/status/badge.svg",
         "/status/badges/1/uptime.svg?window=7d",
         "/status/badges/components/route-1/uptime.svg?window=7d",
@@ -214,6 +215,7 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/badges/999999/uptime.svg",
         "/status/api/components/nowhere",
         "/status/badges/components/nowhere/uptime.svg",
+        "/status/components/nowhere/feed.atom",
     ):
         api.get(url)
 

@@ -50,7 +50,8 @@ STATE_DEPENDENT = [
 STATE_REASONS = re.compile(
     r"route_ids has unknown route id\(s\): [0-9, ]+"
     r"|ends_at must be later than starts_at"
-    r"|route_ids of an automatic incident follow its route"
+    r"|(route|component)_ids of an automatic incident follow its route"
+    r"|component_ids has unknown component id\(s\): [a-z0-9, -]+"
 )
 #: schemathesis' default for positive_data_acceptance, plus 422.
 ACCEPTED_OR_STATE_REFUSED = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]

@@ -23,8 +23,9 @@ While an open incident's alert holds, its ``last_failure_at`` moves to the
 flush time, and every flush that saw an unhandled exception for the route
 stores its type and message (admin views only).
 
-Maintenance: while a window covering the route (a window without routes
-covers the whole service) is in progress, no incident opens or is raised for
+Maintenance: while a window covering the route (naming it or its component;
+a window naming neither routes nor components covers the whole service) is
+in progress, no incident opens or is raised for
 it, and once the window is over, the route's windows start at its end. An
 incident already open when the window started stays open and is resolved by
 the quiet period as usual.
@@ -39,6 +40,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from .aggregate import ErrorInfo
+from .components import resolve
 from .config import Settings
 from .models import (
     OPEN_AUTOMATIC_INCIDENT_WHERE,
@@ -46,6 +48,7 @@ from .models import (
     incident_updates,
     incidents,
     maintenance,
+    maintenance_components,
     maintenance_routes,
     routes,
 )
@@ -108,7 +111,7 @@ def update_automatic_incidents(
         )
     if not judged:
         return
-    in_maintenance, cuts = _restarts(connection, judged, now)
+    in_maintenance, cuts = _restarts(connection, judged, now, settings)
     windows = load_windows(
         connection,
         judged,
@@ -136,7 +139,10 @@ def update_automatic_incidents(
 
 
 def _restarts(
-    connection: sa.Connection, judged: Mapping[int, FlushedRoute], now: datetime
+    connection: sa.Connection,
+    judged: Mapping[int, FlushedRoute],
+    now: datetime,
+    settings: Settings,
 ) -> tuple[set[int], dict[int, datetime]]:
     """Routes in maintenance now, and where each route's windows restart.
 
@@ -144,15 +150,46 @@ def _restarts(
     covering the route and at the resolution of its last automatic incident.
     """
     since = now - _LONGEST_WINDOW
-    rows = connection.execute(
-        sa.select(maintenance.c.ends_at, maintenance_routes.c.route_id)
+    recent = (maintenance.c.starts_at <= now, maintenance.c.ends_at > since)
+    by_route = (
+        sa.select(
+            maintenance.c.id,
+            maintenance.c.ends_at,
+            maintenance_routes.c.route_id,
+            sa.null().label("component_id"),
+        )
         .select_from(maintenance.outerjoin(maintenance_routes))
-        .where(maintenance.c.starts_at <= now, maintenance.c.ends_at > since)
-    ).all()
+        .where(*recent)
+    )
+    by_component = (
+        sa.select(
+            maintenance.c.id,
+            maintenance.c.ends_at,
+            sa.null().label("route_id"),
+            maintenance_components.c.component_id,
+        )
+        .select_from(maintenance.join(maintenance_components))
+        .where(*recent)
+    )
+    windows: dict[int, tuple[datetime, set[int], set[str]]] = {}
+    for window_id, ends_at, route_id, component_id in connection.execute(
+        sa.union_all(by_route, by_component)
+    ):
+        _, named_routes, named_components = windows.setdefault(window_id, (ends_at, set(), set()))
+        if route_id is not None:
+            named_routes.add(route_id)
+        if component_id is not None:
+            named_components.add(component_id)
+    component_of = _components_of(judged, settings)
     covering: dict[int, list[datetime]] = {route_id: [] for route_id in judged}
-    for ends_at, route_id in rows:
-        for covered in judged if route_id is None else (route_id,) if route_id in judged else ():
-            covering[covered].append(ends_at)
+    for ends_at, named_routes, named_components in windows.values():
+        for covered in judged:
+            if (
+                (not named_routes and not named_components)
+                or covered in named_routes
+                or component_of.get(covered) in named_components
+            ):
+                covering[covered].append(ends_at)
     in_maintenance = {rid for rid, ends in covering.items() if any(end > now for end in ends)}
     cuts = {rid: max(ends) for rid, ends in covering.items() if ends}
     resolutions = connection.execute(
@@ -167,6 +204,16 @@ def _restarts(
     for route_id, resolved_at in resolutions:
         cuts[route_id] = max(resolved_at, cuts.get(route_id, resolved_at))
     return in_maintenance, cuts
+
+
+def _components_of(judged: Mapping[int, FlushedRoute], settings: Settings) -> dict[int, str]:
+    """Route id -> the id of the component ``SERVER_STATUS_COMPONENTS`` puts it in."""
+    rows = [
+        {"id": rid, "rule": r.rule, "endpoint": r.endpoint, "name": r.name, "doc": ""}
+        for rid, r in judged.items()
+    ]
+    components = resolve(settings.components, rows, other=settings.other_component)
+    return {route_id: c.id for c in components for route_id in c.route_ids}
 
 
 def _title(route: FlushedRoute, verdict: Verdict) -> str:

@@ -2,14 +2,17 @@
 
 Each write runs on the caller's connection (the caller owns the transaction)
 and raises :class:`~.errors.NotFoundError` for an unknown incident and
-:class:`~.errors.InvalidInputError` for values that are not allowed. The
+:class:`~.errors.InvalidInputError` for values that are not allowed. An
+incident names routes (``route_ids``) and components (``component_ids``,
+checked against ``known_components``, the ids the app's configuration gives
+now); naming neither means the whole service. The
 incidents a flush opens and resolves on its own are in
 :mod:`.automatic_incidents`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +21,13 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from . import models
 from .errors import InvalidInputError
-from .links import check_route_ids, replace_route_links, require_row
+from .links import (
+    check_component_ids,
+    check_route_ids,
+    replace_component_links,
+    replace_route_links,
+    require_row,
+)
 
 
 def incident_row(conn: Connection, incident_id: int) -> RowMapping:
@@ -36,9 +45,12 @@ def create_incident(
     message: str,
     started_at: datetime,
     now: datetime,
+    component_ids: Sequence[str] = (),
+    known_components: Collection[str] = (),
 ) -> int:
     """Open a manual incident with its first status update; returns its id."""
     check_route_ids(conn, route_ids)
+    check_component_ids(component_ids, known_components)
     incident_id: int = conn.execute(
         sa.insert(models.incidents)
         .values(
@@ -52,6 +64,9 @@ def create_incident(
         .returning(models.incidents.c.id)
     ).scalar_one()
     replace_route_links(conn, models.incident_routes, "incident_id", incident_id, route_ids)
+    replace_component_links(
+        conn, models.incident_components, "incident_id", incident_id, component_ids
+    )
     conn.execute(
         sa.insert(models.incident_updates).values(
             incident_id=incident_id, status=status, message=message, created_at=now
@@ -67,9 +82,22 @@ def change_incident(
     title: str | None,
     impact: str | None,
     route_ids: Sequence[int] | None,
+    component_ids: Sequence[str] | None = None,
+    known_components: Collection[str] = (),
 ) -> None:
-    """Change the given attributes of an incident (``NotFoundError`` if unknown)."""
+    """Change the given attributes of an incident (``NotFoundError`` if unknown).
+
+    The routes and components of an automatic incident follow its route and
+    cannot be changed.
+    """
     row = incident_row(conn, incident_id)
+    for name, given in (("route_ids", route_ids), ("component_ids", component_ids)):
+        if given is not None and row["automatic"]:
+            raise InvalidInputError(f"{name} of an automatic incident follow its route")
+    if route_ids is not None:
+        check_route_ids(conn, route_ids)
+    if component_ids is not None:
+        check_component_ids(component_ids, known_components)
     values: dict[str, Any] = {}
     if title is not None:
         values["title"] = title
@@ -80,10 +108,11 @@ def change_incident(
             sa.update(models.incidents).where(models.incidents.c.id == incident_id).values(values)
         )
     if route_ids is not None:
-        if row["automatic"]:
-            raise InvalidInputError("route_ids of an automatic incident follow its route")
-        check_route_ids(conn, route_ids)
         replace_route_links(conn, models.incident_routes, "incident_id", incident_id, route_ids)
+    if component_ids is not None:
+        replace_component_links(
+            conn, models.incident_components, "incident_id", incident_id, component_ids
+        )
 
 
 def record_status(

@@ -1,13 +1,14 @@
-"""Row lookups and route links shared by the incident and maintenance writes.
+"""Row lookups, route and component links shared by the incident and maintenance writes.
 
 Manual incidents and maintenance windows name the routes they affect in a
-link table (``incident_routes``, ``maintenance_routes``); both are checked
+link table (``incident_routes``, ``maintenance_routes``) and the components in
+another (``incident_components``, ``maintenance_components``); all are checked
 and replaced by the functions here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -49,4 +50,29 @@ def replace_route_links(
     if route_ids:
         conn.execute(
             sa.insert(table), [{owner_column: owner_id, "route_id": rid} for rid in route_ids]
+        )
+
+
+def check_component_ids(component_ids: Sequence[str], known: Collection[str]) -> None:
+    """Raise :class:`InvalidInputError` naming the ids not in ``known`` (the public
+    components now): component ids come from the configuration, not from a
+    table, so no foreign key refuses them."""
+    unknown = sorted(set(component_ids) - set(known))
+    if unknown:
+        raise InvalidInputError(f"component_ids has unknown component id(s): {', '.join(unknown)}")
+
+
+def replace_component_links(
+    conn: Connection,
+    table: sa.Table,
+    owner_column: str,
+    owner_id: int,
+    component_ids: Sequence[str],
+) -> None:
+    """Make ``component_ids`` the components linked to ``owner_id`` in link ``table``."""
+    conn.execute(sa.delete(table).where(table.c[owner_column] == owner_id))
+    if component_ids:
+        conn.execute(
+            sa.insert(table),
+            [{owner_column: owner_id, "component_id": cid} for cid in component_ids],
         )

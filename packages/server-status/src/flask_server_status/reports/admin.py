@@ -1,7 +1,9 @@
 """The answers of the admin API's reads: every route, incident and window.
 
 Unlike the public answers these include removed routes and the captured
-exception of automatic incidents, and list the latest rows first.
+exception of automatic incidents, show the components an incident or window
+names (as stored, not the components it concerns), and list the latest rows
+first.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from .. import models
 from ..clock import isoformat
-from .objects import LIST_LIMIT, incident_dicts, maintenance_dicts
+from .objects import LIST_LIMIT, incident_dicts, maintenance_dicts, select_incidents
 
 
 def route_dict(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +51,14 @@ def latest_incidents(engine: Engine) -> dict[str, Any]:
     with engine.connect() as conn:
         rows = _latest(conn, models.incidents, "started_at")
         return {"incidents": incident_dicts(conn, rows, admin=True)}
+
+
+def admin_incident_detail(engine: Engine, incident_id: int) -> dict[str, Any] | None:
+    """One incident with its updates, named components and captured error; ``None`` if unknown."""
+    with engine.connect() as conn:
+        rows = list(conn.execute(select_incidents(models.incidents.c.id == incident_id)).mappings())
+        found = incident_dicts(conn, rows, admin=True)
+        return found[0] if found else None
 
 
 def latest_maintenance(engine: Engine, now: datetime) -> dict[str, Any]:

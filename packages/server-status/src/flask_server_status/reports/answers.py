@@ -54,6 +54,7 @@ from .objects import (
     maintenance_dicts,
     open_incident_rows,
     past_maintenance_rows,
+    public_components,
     resolved_incident_rows,
     select_incidents,
     upcoming_maintenance_rows,
@@ -88,6 +89,8 @@ class Report:
     stats: dict[int, RouteStats]
     component_stats: dict[int, RouteStats]
     judgement_windows: dict[int, RouteWindows]
+    #: Incidents and windows as stored (``component_ids`` the ones named); answers
+    #: show them through :meth:`with_components`.
     open_incidents: list[dict[str, Any]]
     recent_incidents: list[dict[str, Any]]
     active_maintenance: list[dict[str, Any]]
@@ -162,14 +165,25 @@ class Report:
             active_maintenance=windows[: len(active_rows)],
             upcoming_maintenance=windows[len(active_rows) :],
             day_incidents=(
-                {} if history_days is None else day_incidents(conn, route_ids, window, history_days)
+                {}
+                if history_days is None
+                else day_incidents(
+                    conn,
+                    route_ids,
+                    window,
+                    history_days,
+                    {component.id: component.route_ids for component in components},
+                )
             ),
             coverage=load_coverage(conn, since),
         )
 
-    def _status(self, members: Sequence[int], stats: RouteStats) -> str:
+    def _status(
+        self, members: Sequence[int], component_ids: Sequence[str], stats: RouteStats
+    ) -> str:
         return route_status(
             members,
+            component_ids=component_ids,
             has_data=stats.windows["90d"].requests > 0,
             open_incidents=self.open_incidents,
             active_maintenance=self.active_maintenance,
@@ -177,15 +191,24 @@ class Report:
             recently_reporting=self.reported_in_24h,
         )
 
+    @functools.cached_property
+    def component_of_route(self) -> dict[int, str]:
+        """Route id -> the id of its public component (routes in none are absent)."""
+        return {rid: c.id for c in self.components for rid in c.route_ids}
+
     def status_of(self, route_id: int) -> str:
-        return self._status((route_id,), self.stats[route_id])
+        """A route's status: incidents naming it, its component or nothing count."""
+        component = self.component_of_route.get(route_id)
+        owners = () if component is None else (component,)
+        return self._status((route_id,), owners, self.stats[route_id])
 
     def stats_of(self, index: int) -> RouteStats:
         """The summed statistics of ``components[index]`` (empty without routes yet)."""
         return self.component_stats.get(index) or RouteStats()
 
     def component_status(self, index: int) -> str:
-        return self._status(self.components[index].route_ids, self.stats_of(index))
+        component = self.components[index]
+        return self._status(component.route_ids, (component.id,), self.stats_of(index))
 
     @functools.cached_property
     def covered_by_day(self) -> dict[date, int]:
@@ -282,13 +305,9 @@ class Report:
             result["history"] = history_columns(entries)
         return result
 
-    def concerned_components(self, route_ids: Sequence[int]) -> list[str]:
-        """The ids of the components an incident or window naming ``route_ids`` concerns."""
-        return [c.id for c in self.components if concerns(route_ids, c.route_ids)]
-
     def with_components(self, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Incidents or windows with ``component_ids`` beside their ``route_ids``."""
-        return [{**o, "component_ids": self.concerned_components(o["route_ids"])} for o in objects]
+        """Incidents or windows as the public reads them (see :func:`with_components`)."""
+        return with_components(objects, self.components)
 
     @functools.cached_property
     def first_heartbeat(self) -> datetime | None:
@@ -333,6 +352,19 @@ class Report:
             covered = covered_minutes(self.coverage, start, end)
             result[name] = min(100.0, round(covered * 100 / minutes, 2))
         return result
+
+
+def concerned_components(named: dict[str, Any], components: Sequence[Component]) -> list[str]:
+    """The ids of the ``components`` an incident or window (as stored) concerns."""
+    return [c.id for c in components if concerns(named, c.route_ids, (c.id,))]
+
+
+def with_components(
+    objects: Sequence[dict[str, Any]], components: Sequence[Component]
+) -> list[dict[str, Any]]:
+    """Incidents or windows as the public reads them: ``component_ids`` are the
+    ``components`` each concerns (computed), not the ones it names."""
+    return [{**o, "component_ids": concerned_components(o, components)} for o in objects]
 
 
 def _groups(components: Sequence[dict[str, Any]], report: Report) -> list[dict[str, Any]]:
@@ -504,33 +536,42 @@ def route_detail(
         return report.route(report.routes[0], history_days=days)
 
 
-def incident_overview(engine: Engine, *, now: datetime | None = None) -> dict[str, Any]:
+def _incident_lists(
+    conn: Connection, components: Sequence[Component], now: datetime | None
+) -> dict[str, list[dict[str, Any]]]:
+    """Open incidents and those resolved in the last 90 days, as the public reads them."""
+    past = resolved_incident_rows(conn, Window(_now(now)), days=PAST_DAYS, limit=PAST_LIMIT)
+    return {
+        "active": with_components(incident_dicts(conn, open_incident_rows(conn)), components),
+        "past": with_components(incident_dicts(conn, past), components),
+    }
+
+
+def incident_overview(
+    engine: Engine, settings: Settings, *, now: datetime | None = None
+) -> dict[str, Any]:
     """The answer of ``GET {prefix}/api/incidents``: open and recently resolved."""
-    window = Window(_now(now))
     with engine.connect() as conn:
-        past = resolved_incident_rows(conn, window, days=PAST_DAYS, limit=PAST_LIMIT)
-        return {
-            "active": incident_dicts(conn, open_incident_rows(conn)),
-            "past": incident_dicts(conn, past),
-        }
+        return _incident_lists(conn, public_components(conn, settings), now)
 
 
-def incident_detail(
-    engine: Engine, incident_id: int, *, admin: bool = False
-) -> dict[str, Any] | None:
+def incident_detail(engine: Engine, settings: Settings, incident_id: int) -> dict[str, Any] | None:
     """One incident with its updates, or ``None`` if unknown."""
     with engine.connect() as conn:
         rows = list(conn.execute(select_incidents(models.incidents.c.id == incident_id)).mappings())
-        found = incident_dicts(conn, rows, admin=admin)
+        found = with_components(incident_dicts(conn, rows), public_components(conn, settings))
         return found[0] if found else None
 
 
-def maintenance_overview(engine: Engine, *, now: datetime | None = None) -> dict[str, Any]:
+def maintenance_overview(
+    engine: Engine, settings: Settings, *, now: datetime | None = None
+) -> dict[str, Any]:
     """The answer of ``GET {prefix}/api/maintenance``."""
     moment = _now(now)
     with engine.connect() as conn:
+        components = public_components(conn, settings)
         return {
-            name: maintenance_dicts(conn, rows(conn, moment), moment)
+            name: with_components(maintenance_dicts(conn, rows(conn, moment), moment), components)
             for name, rows in (
                 ("active", active_maintenance_rows),
                 ("upcoming", upcoming_maintenance_rows),
@@ -539,9 +580,34 @@ def maintenance_overview(engine: Engine, *, now: datetime | None = None) -> dict
         }
 
 
-def feed_incidents(engine: Engine, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Incidents for the Atom feed: open ones, then resolved in the last 90 days."""
-    overview = incident_overview(engine, now=now)
-    active: list[dict[str, Any]] = overview["active"]
-    past: list[dict[str, Any]] = overview["past"]
-    return active + past
+@dataclass(frozen=True)
+class Feed:
+    """What an Atom feed shows: its incidents and the names of the components they concern."""
+
+    incidents: list[dict[str, Any]]
+    #: Component id -> name, for every public component.
+    component_names: dict[str, str]
+
+
+def feed_incidents(
+    engine: Engine,
+    settings: Settings,
+    *,
+    component_id: str | None = None,
+    now: datetime | None = None,
+) -> Feed | None:
+    """Incidents for an Atom feed: open ones, then resolved in the last 90 days.
+
+    With ``component_id``, only those concerning that component (``None``
+    when no public component has that id).
+    """
+    with engine.connect() as conn:
+        components = public_components(conn, settings)
+        lists = _incident_lists(conn, components, now)
+    incidents = lists["active"] + lists["past"]
+    names = {c.id: c.name for c in components}
+    if component_id is not None:
+        if component_id not in names:
+            return None
+        incidents = [i for i in incidents if component_id in i["component_ids"]]
+    return Feed(incidents, names)

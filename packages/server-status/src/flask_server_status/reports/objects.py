@@ -1,8 +1,11 @@
 """The rows behind the answers, and rows as API objects.
 
-Routes, incidents (with their routes and updates) and maintenance windows
-(with their routes) are read with a fixed number of queries whatever their
-count, and serialised here and only here.
+Routes, incidents (with their routes, components and updates) and
+maintenance windows (with their routes and components) are read with a fixed
+number of queries whatever their count, and serialised here and only here.
+The ``component_ids`` of these objects are the components stored as named;
+public answers replace them with the components concerned
+(:func:`.answers.with_components`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from .. import models
 from ..clock import isoformat
+from ..components import OTHER_ID, Component, resolve
 from ..config import Settings
 from .statistics import Window
 
@@ -48,6 +52,36 @@ def load_routes(
     return list(conn.execute(query.order_by(models.routes.c.name, models.routes.c.id)).mappings())
 
 
+def public_components(conn: Connection, settings: Settings) -> list[Component]:
+    """The app's public components now (``SERVER_STATUS_COMPONENTS`` over the shown routes)."""
+    return resolve(settings.components, load_routes(conn, settings), other=settings.other_component)
+
+
+def nameable_component_ids(conn: Connection, settings: Settings) -> frozenset[str]:
+    """The component ids an incident or window may name: the public components now,
+    and ``other`` whenever ``SERVER_STATUS_OTHER_COMPONENT`` is on (even while empty)."""
+    ids = {component.id for component in public_components(conn, settings)}
+    if settings.components is not None and settings.other_component:
+        ids.add(OTHER_ID)
+    return frozenset(ids)
+
+
+def linked_component_ids(
+    conn: Connection, table: sa.Table, owner_column: str, owner_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """The component ids each of ``owner_ids`` names in link ``table``, sorted (one query)."""
+    found: dict[int, list[str]] = {owner_id: [] for owner_id in owner_ids}
+    if owner_ids:
+        links = conn.execute(
+            sa.select(table.c[owner_column], table.c.component_id)
+            .where(table.c[owner_column].in_(owner_ids))
+            .order_by(table.c.component_id)
+        )
+        for owner_id, component_id in links:
+            found[owner_id].append(component_id)
+    return found
+
+
 def _incident_route_ids(conn: Connection, rows: Sequence[RowMapping]) -> dict[int, list[int]]:
     ids = [row["id"] for row in rows]
     linked: dict[int, set[int]] = {row["id"]: set() for row in rows}
@@ -66,7 +100,8 @@ def _incident_route_ids(conn: Connection, rows: Sequence[RowMapping]) -> dict[in
 def incident_dicts(
     conn: Connection, rows: Sequence[RowMapping], *, admin: bool = False
 ) -> list[dict[str, Any]]:
-    """Incident rows as API objects, with routes and updates (two queries in all).
+    """Incident rows as API objects, with routes, components and updates (three
+    queries in all).
 
     ``admin`` adds the captured exception of automatic incidents, which public
     answers never show.
@@ -75,6 +110,7 @@ def incident_dicts(
         return []
     ids = [row["id"] for row in rows]
     route_ids = _incident_route_ids(conn, rows)
+    component_ids = linked_component_ids(conn, models.incident_components, "incident_id", ids)
     updates: dict[int, list[dict[str, Any]]] = defaultdict(list)
     table = models.incident_updates
     update_rows = conn.execute(
@@ -100,6 +136,7 @@ def incident_dicts(
             "impact": row["impact"],
             "automatic": bool(row["automatic"]),
             "route_ids": route_ids[row["id"]],
+            "component_ids": component_ids[row["id"]],
             "started_at": isoformat(row["started_at"]),
             "resolved_at": isoformat(row["resolved_at"]),
             "updates": updates[row["id"]],
@@ -145,7 +182,7 @@ def maintenance_status(row: RowMapping, now: datetime) -> str:
 def maintenance_dicts(
     conn: Connection, rows: Sequence[RowMapping], now: datetime
 ) -> list[dict[str, Any]]:
-    """Maintenance rows as API objects with their routes (one query in all)."""
+    """Maintenance rows as API objects with their routes and components (two queries)."""
     ids = [row["id"] for row in rows]
     routes: dict[int, list[int]] = defaultdict(list)
     if ids:
@@ -155,6 +192,7 @@ def maintenance_dicts(
         ).mappings()
         for link in links:
             routes[link["maintenance_id"]].append(link["route_id"])
+    component_ids = linked_component_ids(conn, models.maintenance_components, "maintenance_id", ids)
     return [
         {
             "id": row["id"],
@@ -163,6 +201,7 @@ def maintenance_dicts(
             "starts_at": isoformat(row["starts_at"]),
             "ends_at": isoformat(row["ends_at"]),
             "route_ids": routes[row["id"]],
+            "component_ids": component_ids[row["id"]],
             "status": maintenance_status(row, now),
         }
         for row in rows

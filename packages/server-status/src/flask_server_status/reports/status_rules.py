@@ -3,8 +3,11 @@
 Pure functions of what is open right now (incidents and maintenance windows as
 API objects) and whether a route or component has seen traffic; no I/O, so the
 rules can be read, tested and changed in one place. A component is judged as
-one route made of its member routes: an incident or window concerns it when it
-names one of them, or names none (the whole service).
+one route made of its member routes. An incident or window (as stored: the
+``route_ids`` and ``component_ids`` it names) concerns a component when it
+names the component, names one of its routes, or names neither (the whole
+service); it concerns a route when it names the route, the route's component,
+or neither.
 """
 
 from __future__ import annotations
@@ -22,14 +25,25 @@ INDICATOR_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def concerns(route_ids: Sequence[int], members: Collection[int]) -> bool:
-    """Whether an incident or window naming ``route_ids`` (empty: all) concerns ``members``."""
-    return not route_ids or any(route_id in members for route_id in route_ids)
+def concerns(
+    named: Mapping[str, Any], members: Collection[int], component_ids: Collection[str] = ()
+) -> bool:
+    """Whether an incident or window concerns the routes ``members`` (of the components
+    ``component_ids``): it names one of them, or nothing (its ``route_ids`` and
+    ``component_ids`` both empty: the whole service)."""
+    route_ids: Sequence[int] = named["route_ids"]
+    named_components: Sequence[str] = named["component_ids"]
+    if not route_ids and not named_components:
+        return True
+    return any(route_id in members for route_id in route_ids) or any(
+        component_id in component_ids for component_id in named_components
+    )
 
 
 def route_status(
     members: Collection[int],
     *,
+    component_ids: Collection[str] = (),
     has_data: bool,
     open_incidents: Sequence[Mapping[str, Any]],
     active_maintenance: Sequence[Mapping[str, Any]],
@@ -38,7 +52,9 @@ def route_status(
 ) -> str:
     """Maintenance, then the worst open incident's impact, then traffic.
 
-    ``members`` are the route ids judged: one route's, or a component's routes.
+    ``members`` are the route ids judged: one route's, or a component's
+    routes; ``component_ids`` the component they belong to (none for a route
+    in no public component).
 
     An open incident with impact ``major`` or ``critical`` means ``outage``,
     ``minor`` means ``degraded``; impact ``none`` is informational. A route
@@ -47,9 +63,9 @@ def route_status(
     ``no_data`` when none did (the app was down): silence is never
     ``operational``.
     """
-    if any(concerns(window["route_ids"], members) for window in active_maintenance):
+    if any(concerns(window, members, component_ids) for window in active_maintenance):
         return "maintenance"
-    impacts = {i["impact"] for i in open_incidents if concerns(i["route_ids"], members)}
+    impacts = {i["impact"] for i in open_incidents if concerns(i, members, component_ids)}
     if impacts & {"major", "critical"}:
         return "outage"
     if "minor" in impacts:

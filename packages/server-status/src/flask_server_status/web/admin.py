@@ -14,17 +14,19 @@ from typing import Any
 from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import incidents, maintenance, models, reports
+from .. import incidents, maintenance, models
 from ..auth import token_matches
 from ..clock import utcnow
 from ..config import Settings
 from ..reports.admin import (
+    admin_incident_detail,
     all_routes,
     latest_incidents,
     latest_maintenance,
     maintenance_detail,
     route_dict,
 )
+from ..reports.objects import nameable_component_ids
 from ..state import StatusState
 from .errors import ApiError, install_error_handlers, json_response
 from .headers import no_sniff
@@ -35,7 +37,9 @@ AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="flask-server-status"'}
 TITLE = {"max_length": 200, "min_length": 1}
 LONG_TEXT = {"max_length": 5000}
 RULE = {"max_length": 500, "min_length": 1}
-MAINTENANCE_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "route_ids"})
+MAINTENANCE_FIELDS = frozenset(
+    {"title", "description", "starts_at", "ends_at", "route_ids", "component_ids"}
+)
 
 
 def authenticate(settings: Settings) -> None:
@@ -88,7 +92,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     # --- incidents ------------------------------------------------------------------
 
     def incident_answer(incident_id: int, status: int = 200) -> ResponseReturnValue:
-        found = reports.incident_detail(state.engine, incident_id, admin=True)
+        found = admin_incident_detail(state.engine, incident_id)
         if found is None:
             raise ApiError(404, f"no incident with id {incident_id}")
         response = _admin(found, status)
@@ -101,7 +105,15 @@ def admin_blueprint(state: StatusState) -> Blueprint:
 
     def create_incident() -> ResponseReturnValue:
         body = fields(
-            allowed={"title", "status", "impact", "route_ids", "message", "started_at"},
+            allowed={
+                "title",
+                "status",
+                "impact",
+                "route_ids",
+                "component_ids",
+                "message",
+                "started_at",
+            },
             required=("title",),
         )
         now = utcnow()
@@ -111,6 +123,7 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         route_ids = body.ids("route_ids") or []
         message = body.text("message", **LONG_TEXT) or ""
         started_at = body.time("started_at") or now
+        component_ids = body.component_ids("component_ids") or []
         with state.engine.begin() as conn:
             incident_id = incidents.create_incident(
                 conn,
@@ -118,6 +131,8 @@ def admin_blueprint(state: StatusState) -> Blueprint:
                 status=status,
                 impact=impact,
                 route_ids=route_ids,
+                component_ids=component_ids,
+                known_components=nameable_component_ids(conn, settings),
                 message=message,
                 started_at=started_at,
                 now=now,
@@ -129,14 +144,19 @@ def admin_blueprint(state: StatusState) -> Blueprint:
 
     def patch_incident(incident_id: int) -> ResponseReturnValue:
         incident_id = existing_id("incident", incident_id)
-        body = fields(allowed={"title", "impact", "route_ids"}, at_least_one=True)
+        body = fields(allowed={"title", "impact", "route_ids", "component_ids"}, at_least_one=True)
+        title = body.text("title", **TITLE)
+        impact = body.choice("impact", models.INCIDENT_IMPACTS)
+        route_ids, component_ids = body.ids("route_ids"), body.component_ids("component_ids")
         with state.engine.begin() as conn:
             incidents.change_incident(
                 conn,
                 incident_id,
-                title=body.text("title", **TITLE),
-                impact=body.choice("impact", models.INCIDENT_IMPACTS),
-                route_ids=body.ids("route_ids"),
+                title=title,
+                impact=impact,
+                route_ids=route_ids,
+                component_ids=component_ids,
+                known_components=nameable_component_ids(conn, settings),
             )
         return incident_answer(incident_id)
 
@@ -170,6 +190,8 @@ def admin_blueprint(state: StatusState) -> Blueprint:
         title = body.text("title", **TITLE) or ""
         description = body.text("description", **LONG_TEXT) or ""
         starts_at, ends_at = body.required_time("starts_at"), body.required_time("ends_at")
+        route_ids = body.ids("route_ids") or []
+        component_ids = body.component_ids("component_ids") or []
         with state.engine.begin() as conn:
             maintenance_id = maintenance.create_maintenance(
                 conn,
@@ -177,7 +199,9 @@ def admin_blueprint(state: StatusState) -> Blueprint:
                 description=description,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                route_ids=body.ids("route_ids") or [],
+                route_ids=route_ids,
+                component_ids=component_ids,
+                known_components=nameable_component_ids(conn, settings),
                 now=utcnow(),
             )
         return maintenance_answer(maintenance_id, 201)
@@ -195,9 +219,15 @@ def admin_blueprint(state: StatusState) -> Blueprint:
             "ends_at": body.time("ends_at"),
         }
         values = {name: value for name, value in candidates.items() if value is not None}
+        route_ids, component_ids = body.ids("route_ids"), body.component_ids("component_ids")
         with state.engine.begin() as conn:
             maintenance.change_maintenance(
-                conn, maintenance_id, values=values, route_ids=body.ids("route_ids")
+                conn,
+                maintenance_id,
+                values=values,
+                route_ids=route_ids,
+                component_ids=component_ids,
+                known_components=nameable_component_ids(conn, settings),
             )
         return maintenance_answer(maintenance_id)
 

@@ -1,4 +1,8 @@
-"""The Atom 1.0 feed of incidents.
+"""The Atom 1.0 feeds of incidents: the page's, and one per component.
+
+Each entry names the components its incident concerns (by name, never by URL
+rule): one ``category`` per component (``term`` its id, ``label`` its name)
+and an "Affects:" line in the content.
 
 Built with ElementTree, which escapes all text; characters XML 1.0 cannot
 carry are replaced first, so the feed stays well-formed whatever was typed
@@ -43,19 +47,29 @@ def _entry_updated(incident: Mapping[str, Any]) -> str:
     return str(max(stamps))
 
 
-def _entry_content(incident: Mapping[str, Any]) -> str:
+def _affected(
+    incident: Mapping[str, Any], component_names: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """``(id, name)`` of the components the incident concerns."""
+    ids = incident["component_ids"]
+    return [(cid, component_names[cid]) for cid in ids if cid in component_names]
+
+
+def _entry_content(incident: Mapping[str, Any], affected: Sequence[tuple[str, str]]) -> str:
     lines = [f"Impact: {incident['impact']}. Status: {incident['status']}."]
+    if affected:
+        lines.append(f"Affects: {', '.join(name for _, name in affected)}.")
     for update in reversed(incident["updates"]):
         message = f": {update['message']}" if update["message"] else ""
         lines.append(f"{update['created_at']} {update['status']}{message}")
     return "\n".join(lines)
 
 
-def feed_id(base_url: str | None, url_prefix: str) -> str:
-    """The feed's permanent id (see the module docstring)."""
+def feed_id(base_url: str | None, feed_path: str) -> str:
+    """The permanent id of the feed at ``feed_path`` (see the module docstring)."""
     if base_url is not None:
-        return f"{base_url}{url_prefix}/feed.atom"
-    return _name_id(f"{url_prefix}/feed.atom")
+        return f"{base_url}{feed_path}"
+    return _name_id(feed_path)
 
 
 def entry_id(base_url: str | None, url_prefix: str, incident: Mapping[str, Any]) -> str:
@@ -75,22 +89,31 @@ def _name_id(name: str) -> str:
 def render_feed(
     *,
     title: str,
+    component_name: str | None,
     page_url: str,
     feed_url: str,
     base_url: str | None,
     url_prefix: str,
+    feed_path: str,
     generated_at: str,
     incidents: Sequence[Mapping[str, Any]],
+    component_names: Mapping[str, str],
 ) -> bytes:
     """An Atom document with one entry per incident (public incident dicts).
 
+    ``title`` is the page's; the feed of one component has its
+    ``component_name`` in its own title.
+
     ``page_url`` and ``feed_url`` are the links; ``base_url`` (the configured
-    ``SERVER_STATUS_BASE_URL`` or ``None``) and ``url_prefix`` make the ids.
-    Each entry links to its incident on the page and in the JSON API.
+    ``SERVER_STATUS_BASE_URL`` or ``None``), ``url_prefix`` and ``feed_path``
+    (the feed's path, prefix included) make the ids, so an incident's entry
+    has the same id in every feed. Each entry links to its incident on the
+    page and in the JSON API and names the components of its
+    ``component_ids`` found in ``component_names`` (id -> name).
     """
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
-    _child(feed, "id", feed_id(base_url, url_prefix))
-    _child(feed, "title", f"{title} status")
+    _child(feed, "id", feed_id(base_url, feed_path))
+    _child(feed, "title", f"{title} status" + (f": {component_name}" if component_name else ""))
     entries_updated = [_entry_updated(incident) for incident in incidents]
     _child(feed, "updated", max(entries_updated, default=generated_at))
     author = _child(feed, "author")
@@ -110,6 +133,9 @@ def render_feed(
         _child(entry, "link", rel="alternate", type="text/html", href=f"{page_url}#{anchor}")
         api_url = f"{page_url}api/incidents/{incident['id']}"
         _child(entry, "link", rel="related", type="application/json", href=api_url)
-        _child(entry, "content", _entry_content(incident), type="text")
+        affected = _affected(incident, component_names)
+        for component_id, name in affected:
+            _child(entry, "category", term=component_id, label=name)
+        _child(entry, "content", _entry_content(incident, affected), type="text")
     document: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document

@@ -119,37 +119,49 @@ def public_blueprint(state: StatusState) -> Blueprint:
         return found
 
     def incidents() -> ResponseReturnValue:
-        return _public(json_response(reports.incident_overview(state.engine)))
+        return _public(json_response(reports.incident_overview(state.engine, settings)))
 
     def incident(incident_id: int) -> ResponseReturnValue:
-        found = reports.incident_detail(state.engine, existing_id("incident", incident_id))
+        found = reports.incident_detail(
+            state.engine, settings, existing_id("incident", incident_id)
+        )
         if found is None:
             raise ApiError(404, f"no incident with id {incident_id}")
         return _public(json_response(found))
 
     def maintenance() -> ResponseReturnValue:
-        return _public(json_response(reports.maintenance_overview(state.engine)))
+        return _public(json_response(reports.maintenance_overview(state.engine, settings)))
 
     def openapi() -> ResponseReturnValue:
         document = document_for(settings.url_prefix, settings.admin_prefix, request.script_root)
         return _public(json_response(document))
 
-    def feed() -> ResponseReturnValue:
+    def _feed(component_id: str | None) -> Response:
+        found = reports.feed_incidents(state.engine, settings, component_id=component_id)
+        if found is None:
+            raise ApiError(404, f"no component with id {component_id!r}")
         base = settings.base_url
+        path = "feed.atom" if component_id is None else f"components/{component_id}/feed.atom"
+        page_url = f"{base}{settings.url_prefix}/" if base else url_for(".page", _external=True)
         body = render_feed(
             title=settings.page_title,
-            page_url=f"{base}{settings.url_prefix}/" if base else url_for(".page", _external=True),
-            feed_url=(
-                f"{base}{settings.url_prefix}/feed.atom"
-                if base
-                else url_for(".feed", _external=True)
-            ),
+            component_name=None if component_id is None else found.component_names[component_id],
+            page_url=page_url,
+            feed_url=f"{page_url}{path}",
             base_url=base,
             url_prefix=settings.url_prefix,
+            feed_path=f"{settings.url_prefix}/{path}",
             generated_at=isoformat(utcnow()) or "",
-            incidents=reports.feed_incidents(state.engine),
+            incidents=found.incidents,
+            component_names=found.component_names,
         )
         return _public(Response(body, mimetype="application/atom+xml"))
+
+    def feed() -> ResponseReturnValue:
+        return _feed(None)
+
+    def component_feed(component_id: str) -> ResponseReturnValue:
+        return _feed(component_id)
 
     def badge() -> ResponseReturnValue:
         indicator = reports.overall_status(state.engine, settings)["status"]["indicator"]
@@ -182,6 +194,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         ("/api/maintenance", "maintenance", maintenance),
         ("/api/openapi.json", "openapi", openapi),
         ("/feed.atom", "feed", feed),
+        ("/components/<component_id>/feed.atom", "component_feed", component_feed),
         ("/badge.svg", "badge", badge),
         ("/badges/<int:route_id>/uptime.svg", "uptime_badge", uptime),
         (

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import request
 
+from ..components import ID_PATTERN
 from .errors import ApiError
 
 #: Largest id the id columns hold (PostgreSQL ``integer``); larger ones cannot exist.
@@ -156,6 +157,26 @@ class Fields:
         if repeated:
             raise ApiError(422, f"{name} repeats id(s): {', '.join(map(str, repeated))}")
         return sorted(ids)
+
+    def component_ids(self, name: str) -> list[str] | None:
+        """A list of distinct component ids (``None`` when absent), sorted.
+
+        Each must look like a component id (``[a-z0-9][a-z0-9-]{0,62}``);
+        whether it names a component is the write's to check.
+        """
+        if name not in self.body:
+            return None
+        value = self.body[name]
+        reason = f"{name} must be a list of at most {MAX_IDS} component ids such as 'checkout'"
+        if not isinstance(value, list) or len(value) > MAX_IDS:
+            raise ApiError(422, reason)
+        for item in value:
+            if not isinstance(item, str) or not ID_PATTERN.fullmatch(item):
+                raise ApiError(422, f"{reason}, got {item!r:.80}")
+        repeated = sorted(item for item, count in Counter(value).items() if count > 1)
+        if repeated:
+            raise ApiError(422, f"{name} repeats id(s): {', '.join(repeated)}")
+        return sorted(value)
 
     def time(self, name: str) -> datetime | None:
         """An ISO 8601 date-time with offset, as naive UTC (``None`` when absent)."""
