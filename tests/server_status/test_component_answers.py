@@ -21,6 +21,7 @@ from flask_server_status.aggregate import FAILURES, SUCCESSES
 from flask_server_status.clock import minute_of, utcnow
 from flask_server_status.incidents import create_incident
 from flask_server_status.reports.statistics import round_ms, uptime_percent
+from flask_server_status.reports.statuspage_v2 import ANSWERS
 from tests.server_status.api.contract import ContractClient
 from tests.server_status.summary_view import by_rule, component_of, days_of, route_id
 
@@ -197,6 +198,7 @@ PUBLIC_URLS = (
     "/status/badge.svg",
     "/status/badges/{route}/uptime.svg",
     "/status/badges/components/{component}/uptime.svg",
+    *(f"/status/api/v2/{name}" for name in ANSWERS),
 )
 
 

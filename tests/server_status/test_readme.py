@@ -25,7 +25,7 @@ NONE_DEFAULTS = {
 def documented_defaults() -> dict[str, str]:
     """``{key: default cell}`` of the README's configuration table."""
     rows = re.findall(
-        r"^\| `([A-Z_]+)`(?: \(alias `([A-Z_]+)`\))? \| ([^|]+) \|", README.read_text(), re.M
+        r"^\| `([A-Z0-9_]+)`(?: \(alias `([A-Z_]+)`\))? \| ([^|]+) \|", README.read_text(), re.M
     )
     return {key: default for key, _alias, default in rows} | {
         f"alias {alias}": key for key, alias, _default in rows if alias
@@ -58,6 +58,7 @@ EXAMPLES = {
     "#### `GET /status/api/components?page=N`": "ComponentList",
     "#### `GET /status/api/components/<id>?days=N`": "ComponentWithRoutes",
     "#### `GET /status/api/status`": "StatusResponse",
+    "#### `GET /status/api/v2/summary.json`": "V2Summary",
 }
 
 

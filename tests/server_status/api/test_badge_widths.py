@@ -9,15 +9,11 @@ use); the test skips with a reason where Node.js is missing, and fails in CI.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from flask_server_status.web.badges import render_badge, uptime_badge
+from tests.support.node_reference import run_node
 
 REFERENCE = Path(__file__).resolve().parents[1] / "badge_maker"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -36,25 +32,8 @@ TEXTS = [
 
 
 def badge_maker_widths(pairs: list[tuple[str, str]]) -> list[list[int]]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        if os.environ.get("CI"):
-            pytest.fail("Node.js and npm are needed in CI for the badge-maker reference")
-        pytest.skip("Node.js is not installed; the badge-maker reference needs it")
-    if not (REFERENCE / "node_modules" / "badge-maker").is_dir():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=REFERENCE, check=True, timeout=300
-        )
-    measured = subprocess.run(
-        [node, "measure.cjs"],
-        cwd=REFERENCE,
-        input=json.dumps(pairs),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    widths: list[list[int]] = json.loads(measured.stdout)
+    measured = run_node(REFERENCE, "badge-maker", "measure.cjs", stdin=json.dumps(pairs))
+    widths: list[list[int]] = json.loads(measured)
     return widths
 
 

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from flask_server_status import get_state
 from flask_server_status.clock import utcnow
-from flask_server_status.reports import answers
+from flask_server_status.reports import answers, statuspage_v2
 from flask_server_status.web import public
 from tests.server_status.api.contract import (
     METHODS,
@@ -188,6 +188,7 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/badge.svg",
         "/status/badges/1/uptime.svg?window=7d",
         "/status/badges/components/route-1/uptime.svg?window=7d",
+        *(f"/status/api/v2/{name}" for name in statuspage_v2.ANSWERS),
     ]
     for url in public_urls:
         api.get(url)
@@ -197,6 +198,7 @@ def test_every_documented_answer_is_produced_and_valid(
     moment = utcnow()
     monkeypatch.setattr(answers, "utcnow", lambda: moment)
     monkeypatch.setattr(public, "utcnow", lambda: moment)
+    monkeypatch.setattr(statuspage_v2, "utcnow", lambda: moment)
     for url in public_urls:
         tag = api.get(url).headers["ETag"]
         assert api.get(url, headers={"If-None-Match": tag}).status_code == 304, url

@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_OTHER_COMPONENT": False,
     "SERVER_STATUS_SHOW_RULES": False,
     "SERVER_STATUS_PAGE_MAX_COMPONENTS": 200,
+    "SERVER_STATUS_V2_AT_ROOT": False,
     "SERVER_STATUS_TIMEZONE": "UTC",
     "SERVER_STATUS_ROUTES": None,
     "SERVER_STATUS_FAILURE_STATUSES": None,
@@ -122,6 +123,8 @@ class Settings:
     other_component: bool
     show_rules: bool
     page_max_components: int
+    #: Whether the Statuspage API v2 answers are served at ``/api/v2/`` of the app too.
+    v2_at_root: bool
     timezone: tzinfo
     timezone_name: str
     routes: frozenset[str] | None
@@ -366,6 +369,7 @@ def read_settings(
         other_component=other_component,
         show_rules=boolean("SERVER_STATUS_SHOW_RULES", get("SERVER_STATUS_SHOW_RULES")),
         page_max_components=integer("SERVER_STATUS_PAGE_MAX_COMPONENTS"),
+        v2_at_root=boolean("SERVER_STATUS_V2_AT_ROOT", get("SERVER_STATUS_V2_AT_ROOT")),
         timezone=timezone,
         timezone_name=timezone_name,
         routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),

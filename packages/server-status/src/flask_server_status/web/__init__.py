@@ -15,12 +15,14 @@ from ..state import StatusState
 from .admin import admin_blueprint, admin_prefix
 from .public import public_blueprint, public_prefix
 from .resources import install_unrouted_answers
+from .v2 import register_v2_at_root
 
 
 def register_web(app: Flask, state: StatusState) -> None:
     """Register the status page blueprint and the admin API blueprint on ``app``."""
     app.register_blueprint(public_blueprint(state))
     app.register_blueprint(admin_blueprint(state))
+    register_v2_at_root(app, state)
     install_unrouted_answers(app, [public_prefix(state.settings), admin_prefix(state.settings)])
 
 

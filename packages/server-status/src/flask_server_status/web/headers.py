@@ -24,3 +24,9 @@ def no_sniff(response: Response) -> Response:
     """Forbid MIME sniffing (an ``after_request`` function of both blueprints)."""
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def any_origin(response: Response) -> Response:
+    """Public data, no credentials involved: readable from any origin, errors included."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -22,9 +22,10 @@ from .badges import status_badge, uptime_badge
 from .conditional import public_answer
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
-from .headers import PAGE_POLICY, no_sniff
+from .headers import PAGE_POLICY, any_origin, no_sniff
 from .openapi import document_for
 from .resources import Prefix, add_resource
+from .v2 import add_v2_answers
 from .validation import choice_arg, existing_id, positive_int_arg
 
 STATIC_FOLDER = Path(__file__).resolve().parent.parent / "static"
@@ -42,15 +43,9 @@ def _public(response: Response) -> Response:
     return public_answer(response, request)
 
 
-def _any_origin(response: Response) -> Response:
-    """Public data, no credentials involved: readable from any origin, errors included."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
 def public_prefix(settings: Settings) -> Prefix:
     """The status prefix: unrouted answers carry the blueprint's headers too."""
-    return Prefix(settings.url_prefix, finish=lambda response: no_sniff(_any_origin(response)))
+    return Prefix(settings.url_prefix, finish=lambda response: no_sniff(any_origin(response)))
 
 
 #: The last page number a paged answer accepts.
@@ -74,7 +69,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         static_url_path="/static",
     )
     install_error_handlers(blueprint)
-    blueprint.after_request(_any_origin)
+    blueprint.after_request(any_origin)
     blueprint.after_request(no_sniff)
 
     def page() -> ResponseReturnValue:
@@ -204,6 +199,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
         ),
     ):
         add_resource(blueprint, rule, endpoint, {"GET": view})
+    add_v2_answers(blueprint, state)
     return blueprint
 
 
