@@ -293,10 +293,10 @@ def _component_times(report: Report, fallback: str) -> tuple[list[str], list[str
         since = min((route_created[r] for r in component.route_ids), default=fallback)
         changes = [since]
         for incident in report.open_incidents:
-            if concerns(incident["route_ids"], component.route_ids):
+            if concerns(incident, component.route_ids, (component.id,)):
                 changes += [incident["started_at"], *(u["created_at"] for u in incident["updates"])]
         for window in report.active_maintenance:
-            if concerns(window["route_ids"], component.route_ids):
+            if concerns(window, component.route_ids, (component.id,)):
                 changes.append(window["starts_at"])
         created.append(since)
         updated.append(max(changes))
