@@ -200,3 +200,29 @@ def test_an_outage_with_a_critical_incident_is_a_major_outage() -> None:
     assert component_status("outage", ["major"]) == "partial_outage"
     assert component_status("degraded", ["minor"]) == "degraded_performance"
     assert component_status("no_traffic", []) == "operational"
+
+
+def test_an_incident_naming_a_component_concerns_it_alone(make_app: MakeApp) -> None:
+    app = make_app(SERVER_STATUS_COMPONENTS=COMPONENTS)
+    now = count(app, ["/items", "/"])
+    with get_state(app).engine.begin() as conn:
+        create_incident(
+            conn,
+            title="Home page is down",
+            status="identified",
+            impact="critical",
+            route_ids=[],
+            message="",
+            started_at=now,
+            now=now,
+            component_ids=["home"],
+            known_components=["accounts", "catalogue", "home"],
+        )
+    summary = app.test_client().get("/status/api/v2/summary.json").get_json()
+    statuses = {c["id"]: c["status"] for c in summary["components"]}
+    assert statuses["home"] == "major_outage"  # named, with a critical incident
+    assert statuses["catalogue"] == "operational"
+    (incident,) = summary["incidents"]
+    assert names(incident["components"]) == ["Home"]
+    home = next(c for c in summary["components"] if c["id"] == "home")
+    assert home["updated_at"] == incident["started_at"]
