@@ -22,7 +22,7 @@ PACKAGES = {
 }
 EDITABLE_PACKAGES = (
     "-e", "packages/management-endpoints[sqlalchemy]",
-    "-e", "packages/server-status[postgresql]",
+    "-e", "packages/server-status[postgresql,mysql]",
 )  # fmt: skip
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHON_VARIANTS = ["3.11", "3.12", "3.13"]

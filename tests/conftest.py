@@ -1,9 +1,9 @@
 """Fixtures shared by every test package.
 
 Real parts, not mocks: a live WSGI server on a loopback port, real gunicorn
-processes, a real PostgreSQL schema per test and a controllable HTTP service
-that plays a remote dependency. See tests/support/ for the machinery behind
-each fixture.
+processes, a real PostgreSQL schema and a real MariaDB database per test and
+a controllable HTTP service that plays a remote dependency. See tests/support/
+for the machinery behind each fixture.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import pytest
 from flask import Flask
 from hypothesis import HealthCheck, settings
 
+from tests.support import mariadb
+from tests.support.databases import DATABASE_FIXTURES
 from tests.support.fake_service import FakeService, refused_url
 from tests.support.gunicorn import GunicornProcess, GunicornRunner
 from tests.support.live_server import LiveServer
@@ -118,17 +120,55 @@ def postgres_url(postgres_server: Provided) -> Iterator[str]:
         schema.drop()
 
 
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[Provided]:
+    """The session's MariaDB: ``TEST_MARIADB_URL``, else root@127.0.0.1:3306, else a
+    throwaway server from the installed server binaries (see tests/support/mariadb.py)."""
+    provided = mariadb.find_or_start()
+    try:
+        yield provided
+    finally:
+        provided.close()
+
+
+@pytest.fixture
+def mariadb_url(mariadb_server: Provided) -> Iterator[str]:
+    """A SQLAlchemy URL (``mysql+pymysql://``) for a fresh, empty MariaDB database of
+    this test alone, dropped at teardown.
+
+    Skips with the one-line reason when no MariaDB can be found or started
+    (and fails instead in CI, where MariaDB tests may not skip).
+    """
+    if mariadb_server.url is None:
+        reason = f"MariaDB unavailable: {mariadb_server.how}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (MariaDB tests may not skip in CI)")
+        pytest.skip(reason)
+    database = mariadb.MariaDBDatabase(mariadb_server.url)
+    try:
+        yield database.url
+    finally:
+        database.drop()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLAlchemy URL for an empty SQLite file in the test's temp folder."""
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=list(DATABASE_FIXTURES))
 def database_url(request: pytest.FixtureRequest) -> str:
-    """Run the test once on SQLite and once on PostgreSQL."""
-    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    url: str = request.getfixturevalue(name)
+    """Run the test once on SQLite, once on PostgreSQL and once on MariaDB."""
+    url: str = request.getfixturevalue(DATABASE_FIXTURES[request.param])
+    return url
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server_url(request: pytest.FixtureRequest) -> str:
+    """Run the test once on PostgreSQL and once on MariaDB: the databases behind a
+    network connection, which a proxy can cut."""
+    url: str = request.getfixturevalue(DATABASE_FIXTURES[request.param])
     return url
 
 

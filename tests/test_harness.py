@@ -6,13 +6,15 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import NamedTuple
 
 import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.support import postgres
+from tests.support import mariadb, postgres
 from tests.support.fake_service import FakeService
 from tests.support.gunicorn import GunicornRunner
 from tests.support.page_bundle import STATIC, is_fresh, source_hash
@@ -49,36 +51,63 @@ def test_closed_port_refuses(closed_port_url: str) -> None:
         requests.get(closed_port_url, timeout=2)
 
 
-@pytest.mark.postgres
-def test_postgres_schema_is_private_and_empty(postgres_url: str) -> None:
-    engine = sa.create_engine(postgres_url)
+class Server(NamedTuple):
+    """How the harness provides one database server, for the tests below."""
+
+    module: ModuleType
+    binaries: Callable[[], object]
+    variable: str
+    user: str
+    database: str
+    isolated: Callable[[str], postgres.PostgresSchema | mariadb.MariaDBDatabase]
+    current: str
+    throwaway: str
+
+
+SERVERS = {
+    "postgres": Server(
+        postgres, postgres.find_initdb, "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@",
+        "/test", postgres.PostgresSchema, "SELECT current_schema()", "throwaway cluster",
+    ),
+    "mariadb": Server(
+        mariadb, mariadb.find_binaries, "TEST_MARIADB_URL", "mysql+pymysql://root@", "/",
+        mariadb.MariaDBDatabase, "SELECT DATABASE()", "throwaway server",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SERVERS))
+def test_each_test_gets_a_private_empty_schema(name: str, request: pytest.FixtureRequest) -> None:
+    engine = sa.create_engine(request.getfixturevalue(f"{name}_url"))
     with engine.begin() as conn:
         assert sa.inspect(conn).get_table_names() == []
         conn.execute(sa.text("CREATE TABLE probe (id integer)"))
-        schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+        schema = conn.execute(sa.text(SERVERS[name].current)).scalar_one()
     assert schema.startswith("t_")
     engine.dispose()
 
 
-def test_without_a_url_or_a_local_server_a_throwaway_cluster_is_started(
-    monkeypatch: pytest.MonkeyPatch, closed_port_url: str
+@pytest.mark.parametrize("name", list(SERVERS))
+def test_without_a_url_or_a_local_server_a_throwaway_server_is_started(
+    name: str, monkeypatch: pytest.MonkeyPatch, closed_port_url: str
 ) -> None:
-    if postgres.find_initdb() is None:
-        pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
-    monkeypatch.delenv("TEST_POSTGRES_URL", raising=False)
-    nobody_home = closed_port_url.replace("http://", "postgresql+psycopg://postgres@") + "/test"
-    monkeypatch.setattr(postgres, "CONVENTIONAL_URLS", (nobody_home,))
+    server = SERVERS[name]
+    if server.binaries() is None:
+        pytest.skip(f"no {name} server binaries on this machine")
+    monkeypatch.delenv(server.variable, raising=False)
+    nobody_home = closed_port_url.replace("http://", server.user) + server.database
+    monkeypatch.setattr(server.module, "CONVENTIONAL_URLS", (nobody_home,))
 
-    provided = postgres.find_or_start()
+    provided = server.module.find_or_start()
     assert provided.cluster is not None, provided.how
     folder = provided.cluster.folder
     try:
         assert provided.url is not None
-        assert "throwaway cluster" in provided.how
-        schema = postgres.PostgresSchema(provided.url)
+        assert server.throwaway in provided.how
+        schema = server.isolated(provided.url)
         engine = sa.create_engine(schema.url)
         with engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT current_schema()")).scalar_one() == schema.name
+            assert conn.execute(sa.text(server.current)).scalar_one() == schema.name
         engine.dispose()
         schema.drop()
     finally:
@@ -87,15 +116,23 @@ def test_without_a_url_or_a_local_server_a_throwaway_cluster_is_started(
     assert not postgres.answers(provided.url)
 
 
+@pytest.mark.parametrize(
+    ("name", "given", "used"),
+    [
+        ("postgres", "postgres://", "postgresql+psycopg://"),
+        ("mariadb", "mariadb://", "mariadb+pymysql://"),
+    ],
+)
 def test_an_explicit_url_is_used_and_nothing_else_is_tried(
-    monkeypatch: pytest.MonkeyPatch, closed_port_url: str
+    name: str, given: str, used: str, monkeypatch: pytest.MonkeyPatch, closed_port_url: str
 ) -> None:
-    refused = closed_port_url.replace("http://", "postgres://u:secret@") + "/db"
-    monkeypatch.setenv("TEST_POSTGRES_URL", refused)
-    provided = postgres.find_or_start()
+    server = SERVERS[name]
+    refused = closed_port_url.replace("http://", f"{given}u:secret@") + "/db"
+    monkeypatch.setenv(server.variable, refused)
+    provided = server.module.find_or_start()
     assert provided.cluster is None
     assert provided.url is not None
-    assert provided.url.startswith("postgresql+psycopg://u:secret@")
+    assert provided.url.startswith(f"{used}u:secret@")
     assert "secret" not in provided.how
 
 
@@ -105,7 +142,7 @@ def test_the_page_bundle_is_built_for_the_suite(page_bundle: None) -> None:
     assert source_hash() in info
 
 
-def test_database_url_runs_on_both(database_url: str) -> None:
+def test_database_url_runs_on_all_three(database_url: str) -> None:
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1

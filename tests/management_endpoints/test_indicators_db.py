@@ -1,4 +1,4 @@
-"""The db indicator against real SQLite and PostgreSQL, reachable or not."""
+"""The db indicator against real SQLite, PostgreSQL and MariaDB, reachable or not."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_management_endpoints.health.health import Health
 from flask_management_endpoints.indicators import database, database_checks
+from tests.support.databases import product_name
 from tests.support.fake_service import free_port
 
 
@@ -54,9 +55,8 @@ def silent_postgres() -> Iterator[str]:
 def test_up_with_product_name_and_validation_query(database_url: str) -> None:
     app, db = make_app(database_url)
     result = run_outside_app_context(database(db, app))
-    expected = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
     assert result.status == "UP"
-    assert result.details["database"] == expected
+    assert result.details["database"] == product_name(database_url)
     assert result.details["validationQuery"] == "SELECT 1"
     assert result.details["version"][0].isdigit()
     assert "error" not in result.details

@@ -12,6 +12,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_management_endpoints import ManagementEndpoints
+from tests.support.databases import product_name
 from tests.support.fake_service import free_port
 
 
@@ -39,9 +40,8 @@ def test_health_shows_db_disk_space_memory_and_ping(
     answer = requests.get(f"{live_server(app)}/z/health", timeout=10)
     assert answer.status_code == 200, answer.text
     components = answer.json()["components"]
-    product = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
     assert components["db"]["status"] == "UP"
-    assert components["db"]["details"]["database"] == product
+    assert components["db"]["details"]["database"] == product_name(database_url)
     assert components["db"]["details"]["validationQuery"] == "SELECT 1"
     disk = components["diskSpace"]
     assert disk["status"] == "UP"

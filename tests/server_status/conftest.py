@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from flask_server_status import get_state, migrate
 from flask_server_status.engine import create_engine
 from tests.server_status.sample_app import create_app
-from tests.server_status.tcp_proxy import TcpProxy
+from tests.server_status.tcp_proxy import COMMIT_MESSAGES, TcpProxy
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,7 +23,7 @@ def _built_page(page_bundle: None) -> None:
 
 @pytest.fixture
 def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
-    """Build the sample app on the test database (SQLite and PostgreSQL).
+    """Build the sample app on the test database (SQLite, PostgreSQL and MariaDB).
 
     Flush threads started by the app are stopped (without flushing) at teardown,
     so nothing writes into the database after the test dropped it.
@@ -44,7 +44,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[sa.Engine]:
-    """An engine on the test database with the schema migrated (SQLite and PostgreSQL)."""
+    """An engine on the test database with the schema migrated (SQLite, PostgreSQL, MariaDB)."""
     engine = create_engine(database_url, key="test")
     migrate.upgrade(engine)
     yield engine
@@ -52,9 +52,10 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 
 
 @pytest.fixture
-def proxy(postgres_url: str) -> Iterator[TcpProxy]:
-    """A loopback proxy in front of the test's PostgreSQL (see tcp_proxy.py)."""
-    url = make_url(postgres_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+def proxy(server_url: str) -> Iterator[TcpProxy]:
+    """A loopback proxy in front of the test's PostgreSQL or MariaDB (see tcp_proxy.py)."""
+    url = make_url(server_url)
+    backend = url.get_backend_name()
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 0, COMMIT_MESSAGES[backend]).start()
     yield proxy
     proxy.stop()

@@ -1,12 +1,12 @@
 """A loopback TCP proxy that can be cut and restored: a database going away.
 
-Pointing the extension at the proxy instead of PostgreSQL lets a test take
+Pointing the extension at the proxy instead of the database lets a test take
 the database away mid-run (:meth:`TcpProxy.cut`: live connections are reset
 and new ones refused) and bring it back (:meth:`TcpProxy.restore`) without
 touching the real server. :meth:`TcpProxy.lose_next_commit_ack` makes it
-forward the next PostgreSQL ``COMMIT``, wait for the server's answer (so the
-transaction *is* committed) and cut that connection instead of delivering
-the answer: a lost acknowledgement.
+forward the next ``COMMIT`` (as the server's protocol carries it), wait for
+the server's answer (so the transaction *is* committed) and cut that
+connection instead of delivering the answer: a lost acknowledgement.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from tests.support.fake_service import free_port
 class TcpProxy:
     """Forward 127.0.0.1:``port`` to ``target`` until cut."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int, commit_message: bytes) -> None:
         self.target = (target_host, target_port)
+        self.commit_message = commit_message
         self.port = free_port()
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
@@ -98,7 +99,7 @@ class TcpProxy:
         """Client to server; marks the connection when it carries an armed COMMIT."""
 
         def watch(data: bytes) -> None:
-            if self._lose_commit_ack.is_set() and COMMIT_MESSAGE in data:
+            if self._lose_commit_ack.is_set() and self.commit_message in data:
                 self._lose_commit_ack.clear()
                 committing.set()
 
@@ -117,9 +118,15 @@ class TcpProxy:
         _pump(source, sink, watch, before_send=True)
 
 
-#: ``COMMIT`` as a PostgreSQL message carries it: a simple-protocol Query (psycopg 3.2) or
-#: the Parse of the extended protocol (older psycopg 3.1), both NUL-terminated.
-COMMIT_MESSAGE = b"COMMIT\x00"
+#: ``COMMIT`` as each database's protocol carries it, by SQLAlchemy backend name.
+#: PostgreSQL: a simple-protocol Query (psycopg 3.2) or the Parse of the extended
+#: protocol (older psycopg 3.1), both NUL-terminated. MySQL / MariaDB: PyMySQL's
+#: ``commit()``, a COM_QUERY packet (length 7, sequence 0, command 3, the text).
+COMMIT_MESSAGES = {
+    "postgresql": b"COMMIT\x00",
+    "mysql": b"\x07\x00\x00\x00\x03COMMIT",
+    "mariadb": b"\x07\x00\x00\x00\x03COMMIT",
+}
 
 
 class _CutError(Exception):

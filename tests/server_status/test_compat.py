@@ -180,7 +180,7 @@ def test_api_keys_and_their_aliases(
         ("SERVER_STATUS_URL_PREFIX", "/"),
         ("SERVER_STATUS_ROUTES", "/"),
         ("SERVER_STATUS_DATABASE_URI", "not a url"),
-        ("SERVER_STATUS_DATABASE_URI", "mysql://localhost/x"),
+        ("SERVER_STATUS_DATABASE_URI", "oracle://localhost/x"),
     ],
 )
 def test_bad_settings_raise_an_error_naming_the_key(key: str, value: object) -> None:
@@ -192,7 +192,7 @@ def test_bad_settings_raise_an_error_naming_the_key(key: str, value: object) -> 
 
 def test_database_settings_outside_our_keys_are_checked_at_init_app() -> None:
     """The seed's SQLALCHEMY_DATABASE_URI and the bind key fail at start-up, naming the key."""
-    app = hello_app(SQLALCHEMY_DATABASE_URI="mysql://localhost/x")
+    app = hello_app(SQLALCHEMY_DATABASE_URI="oracle://localhost/x")
     with pytest.raises(ConfigError, match="SQLALCHEMY_DATABASE_URI"):
         FlaskStatus(app)
 

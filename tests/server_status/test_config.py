@@ -1,5 +1,5 @@
-"""Settings a new user gets wrong: typos in keys, Heroku's ``postgres://``, a
-non-ASCII admin secret, the public base URL."""
+"""Settings a new user gets wrong: typos in keys, Heroku's ``postgres://``, MySQL
+URLs without a driver, a non-ASCII admin secret, the public base URL."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from flask_server_status import ConfigError, FlaskStatus, get_state
 from flask_server_status.config import read_settings
 from tests.server_status.sample_app import create_app
+from tests.server_status.storage import outcome_totals
 
 
 def settings(**config: object) -> object:
@@ -39,6 +41,54 @@ def test_an_unknown_key_without_a_close_match_is_refused_plainly() -> None:
 
 def test_keys_of_other_extensions_are_not_checked() -> None:
     settings(SERVER_NAME="example.com", Z_ENDPOINTS={}, SERVER_STATUSES=1)
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("mysql://u:p%40ss@db.example:3306/app", "mysql+pymysql://u:p%40ss@db.example:3306/app"),
+        ("mysql+pymysql://u@db/app", "mysql+pymysql://u@db/app"),
+        ("mariadb://u@db/app?charset=utf8mb4", "mariadb+pymysql://u@db/app?charset=utf8mb4"),
+        ("mariadb+pymysql://u@db/app", "mariadb+pymysql://u@db/app"),
+    ],
+)
+def test_mysql_and_mariadb_urls_get_the_pymysql_driver(given: str, used: str) -> None:
+    assert settings(SERVER_STATUS_DATABASE_URI=given).database_uri == used  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("given", "refused"),
+    [
+        ("mysql+mysqldb://u@db/app", "unsupported MySQL driver 'mysqldb': use mysql:// or "
+         "mysql+pymysql:// (install flask-server-status[mysql])"),
+        ("oracle://u@db/app", "unsupported database 'oracle': use SQLite, PostgreSQL, MySQL or "
+         "MariaDB"),
+    ],
+)  # fmt: skip
+def test_other_databases_and_mysql_drivers_are_refused_naming_the_key(
+    given: str, refused: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings(SERVER_STATUS_DATABASE_URI=given)
+    assert raised.value.key == "SERVER_STATUS_DATABASE_URI"
+    assert refused in str(raised.value)
+
+
+def test_a_mariadb_url_stores_requests(mariadb_url: str) -> None:
+    plain = "mariadb://" + mariadb_url.split("://", 1)[1]
+    app = create_app(plain)
+    state = get_state(app)
+    try:
+        assert app.test_client().get("/").status_code == 200
+        assert state.flush()
+        assert state.engine.dialect.name == "mariadb"
+        assert outcome_totals(state.engine) == {"/": {"requests": 1, "successes": 1}}
+        with state.engine.connect() as connection:
+            charset = connection.execute(sa.text("SELECT @@character_set_client")).scalar()
+        assert charset == "utf8mb4"
+    finally:
+        state.flusher.stop(flush=False)
+        state.engine.dispose()
 
 
 @pytest.mark.parametrize(

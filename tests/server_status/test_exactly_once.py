@@ -1,7 +1,7 @@
 """A flush the database committed is applied once: lost acknowledgements and crashes.
 
-The lost acknowledgement is real: a loopback proxy forwards PostgreSQL's
-``COMMIT``, waits until the server answered (the transaction is committed)
+The lost acknowledgement is real: a loopback proxy forwards PostgreSQL's or
+MariaDB's ``COMMIT``, waits until the server answered (the transaction is committed)
 and cuts the connection instead of delivering the answer. The crashes are
 real processes ended with ``os._exit`` at the flusher's documented test seam
 (``FLASK_SERVER_STATUS_TEST_CRASH``), then a new process of the same app.
@@ -33,11 +33,11 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def test_a_commit_whose_acknowledgement_is_lost_is_not_applied_twice(
-    postgres_url: str, proxy: TcpProxy, tmp_path: Path
+    server_url: str, proxy: TcpProxy, tmp_path: Path
 ) -> None:
-    app = create_app(proxy.url_for(postgres_url), SERVER_STATUS_SPOOL_DIR=str(tmp_path))
+    app = create_app(proxy.url_for(server_url), SERVER_STATUS_SPOOL_DIR=str(tmp_path))
     state = get_state(app)
-    direct = create_engine(postgres_url, key="test")
+    direct = create_engine(server_url, key="test")
     client = app.test_client()
     try:
         assert state.flush()  # schema and route rows exist before the fault

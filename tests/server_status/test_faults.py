@@ -44,9 +44,9 @@ def wait_for_totals(
 
 
 def test_a_closed_port_never_fails_a_request_and_the_buffer_is_bounded(
-    postgres_url: str, caplog: pytest.LogCaptureFixture
+    server_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    closed = make_url(postgres_url).set(host="127.0.0.1", port=free_port())
+    closed = make_url(server_url).set(host="127.0.0.1", port=free_port())
     app = create_app(
         closed.render_as_string(hide_password=False), SERVER_STATUS_BUFFER_MAX_BUCKETS=2
     )
@@ -69,15 +69,15 @@ def test_a_closed_port_never_fails_a_request_and_the_buffer_is_bounded(
         state.flusher.stop(flush=False)
 
 
-def test_postgres_going_away_mid_run_loses_no_count(
-    postgres_url: str, proxy: TcpProxy, live_server: Callable[[Flask], str]
+def test_the_database_going_away_mid_run_loses_no_count(
+    server_url: str, proxy: TcpProxy, live_server: Callable[[Flask], str]
 ) -> None:
     import requests
 
-    app = create_app(proxy.url_for(postgres_url), SERVER_STATUS_FLUSH_INTERVAL_SECONDS=0.1)
+    app = create_app(proxy.url_for(server_url), SERVER_STATUS_FLUSH_INTERVAL_SECONDS=0.1)
     state = get_state(app)
     base_url = live_server(app)
-    direct = create_engine(postgres_url, key="test")
+    direct = create_engine(server_url, key="test")
     try:
         for user_id in range(10):
             assert requests.get(f"{base_url}/user/{user_id}", timeout=5).status_code == 200

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -280,3 +281,39 @@ def test_processes_flushing_at_once_open_a_single_incident(
         assert outcome_totals(engine) == {"/boom": {"requests": 40, "failures": 40}}
     finally:
         engine.dispose()
+
+
+def test_the_database_itself_refuses_a_second_open_automatic_incident_per_route(
+    engine: sa.Engine,
+) -> None:
+    """The key behind "one per route" holds against any writer: a partial unique
+    index on SQLite and PostgreSQL, a generated column's unique key on MariaDB."""
+    now = datetime(2026, 1, 5, 12, 0)
+    with engine.begin() as connection:
+        route_id = connection.execute(
+            sa.insert(routes).values(rule="/x", endpoint="x", name="X", doc="", created_at=now)
+        ).inserted_primary_key[0]
+
+    def incident(**values: object) -> dict[str, object]:
+        base = {"route_id": route_id, "title": "X", "status": "investigating", "impact": "minor"}
+        return {**base, "automatic": True, "started_at": now, "resolved_at": None, **values}
+
+    with engine.begin() as connection:
+        connection.execute(sa.insert(incidents), [incident(resolved_at=now), incident()])
+        # Closed and manual incidents of the route are not limited.
+        connection.execute(
+            sa.insert(incidents), [incident(resolved_at=now), incident(automatic=False)]
+        )
+    with engine.connect() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.execute(sa.insert(incidents).values(**incident()))
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(incidents).where(incidents.c.resolved_at.is_(None)).values(resolved_at=now)
+        )
+        connection.execute(sa.insert(incidents).values(**incident()))  # open again: allowed
+        opened = connection.execute(
+            sa.select(sa.func.count()).where(
+                incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)
+            )
+        ).scalar()
+    assert opened == 1

@@ -1,4 +1,4 @@
-"""Alembic migrations shipped in the package, on SQLite and PostgreSQL."""
+"""Alembic migrations shipped in the package, on SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from flask_server_status.engine import create_engine
 from flask_server_status.models import metadata
 from tests.server_status.processes import run_together
 from tests.server_status.storage import outcome_totals
-from tests.support.postgres import PostgresSchema, Provided
+from tests.support.mariadb import MariaDBDatabase
+from tests.support.postgres import PostgresSchema
 
 
 @pytest.fixture
@@ -270,12 +271,18 @@ def test_upgrade_from_0001_carries_old_histograms_forward_and_downgrade_restores
     assert not any(name.endswith("_latency") for name in table_names(engine))
 
 
+@pytest.mark.parametrize(
+    ("server", "schema_of"), [("postgres", PostgresSchema), ("mariadb", MariaDBDatabase)]
+)
 def test_a_migration_in_one_schema_never_waits_for_another_schema(
-    postgres_server: Provided,
+    request: pytest.FixtureRequest,
+    server: str,
+    schema_of: type[PostgresSchema] | type[MariaDBDatabase],
 ) -> None:
-    if postgres_server.url is None:
-        pytest.skip(f"PostgreSQL unavailable: {postgres_server.how}")
-    schemas = [PostgresSchema(postgres_server.url) for _ in range(2)]
+    provided = request.getfixturevalue(f"{server}_server")
+    if provided.url is None:
+        pytest.skip(f"{server} unavailable: {provided.how}")
+    schemas = [schema_of(provided.url) for _ in range(2)]
     engines = [create_engine(schema.url, key="test") for schema in schemas]
     try:
         # The database lock another process migrating the first schema holds (this

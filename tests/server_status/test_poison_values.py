@@ -87,7 +87,16 @@ def test_nul_bytes_and_lone_surrogates_are_stored_replaced(make_app: Callable[..
 def reject_counts_of(engine: sa.Engine, route_id: int) -> None:
     """Make the database itself refuse every minute bucket of one route."""
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+        if engine.dialect.name == "mysql":
+            # MariaDB's own refusal of a value out of range (errno 1264): a DataError.
+            connection.execute(
+                sa.text(
+                    "CREATE TRIGGER rejected_route BEFORE INSERT ON server_status_minute_buckets "
+                    f"FOR EACH ROW IF NEW.route_id = {route_id} THEN SIGNAL SQLSTATE '22003' "
+                    "SET MYSQL_ERRNO = 1264, MESSAGE_TEXT = 'rejected'; END IF"
+                )
+            )
+        elif engine.dialect.name == "postgresql":
             connection.execute(
                 sa.text(
                     "ALTER TABLE server_status_minute_buckets ADD CONSTRAINT "

@@ -26,6 +26,7 @@ from flask_server_status import get_state, migrate
 from flask_server_status.engine import create_engine
 from tests.server_status.sample_app import create_app
 from tests.server_status.storage import outcome_totals, stored_requests
+from tests.support.databases import DATABASE_FIXTURES
 from tests.support.gunicorn import GunicornRunner
 from tests.support.postgres import PostgresSchema
 
@@ -103,6 +104,8 @@ def drive(base_url: str) -> set[int]:
         # --preload: the app is created in the master, then forked into workers.
         ("gthread", "sqlite", True),
         ("sync", "postgresql", True),
+        ("gthread", "mariadb", False),
+        ("sync", "mariadb", True),
     ],
 )
 def test_four_workers_migrate_once_count_every_request_and_flush_at_sigterm(
@@ -112,7 +115,7 @@ def test_four_workers_migrate_once_count_every_request_and_flush_at_sigterm(
     database: str,
     preload: bool,
 ) -> None:
-    url: str = request.getfixturevalue("sqlite_url" if database == "sqlite" else "postgres_url")
+    url: str = request.getfixturevalue(DATABASE_FIXTURES[database])
     server = gunicorn.start(
         "tests.server_status.sample_app:create_app()",
         workers=4,

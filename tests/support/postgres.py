@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -61,6 +62,17 @@ def answers(url: str) -> bool:
         engine.dispose()
 
 
+def wait_until_answers(process: subprocess.Popen[bytes], url: str, timeout: float) -> bool:
+    """True once the server ``process`` started answers at ``url``; False when it
+    exits or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if answers(url):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def find_initdb() -> Path | None:
     """The newest ``initdb`` on this machine, or None."""
     on_path = shutil.which("initdb")
@@ -73,13 +85,21 @@ def find_initdb() -> Path | None:
     return installed[-1] if installed else None
 
 
+class Throwaway(Protocol):
+    """A database server the session started: its folder, removed by :meth:`stop`."""
+
+    folder: Path
+
+    def stop(self) -> None: ...
+
+
 @dataclass
 class Provided:
-    """The PostgreSQL the session uses: a base URL, or the reason there is none."""
+    """The database server the session uses: a base URL, or the reason there is none."""
 
     url: str | None
     how: str
-    cluster: ThrowawayCluster | None = None
+    cluster: Throwaway | None = None
 
     def close(self) -> None:
         if self.cluster is not None:
@@ -120,15 +140,9 @@ class ThrowawayCluster:
             stderr=subprocess.STDOUT,
             **self._as_user(),
         )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            if answers(self.url):
-                return
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the throwaway PostgreSQL cluster did not start")
+        if not wait_until_answers(self._process, self.url, START_TIMEOUT_S):
+            self.stop()
+            raise RuntimeError("the throwaway PostgreSQL cluster did not start")
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT), then remove the folder."""

@@ -44,9 +44,9 @@ from .components import resolve
 from .config import Settings
 from .models import (
     OPEN_AUTOMATIC_INCIDENT_WHERE,
-    dialect_insert,
     incident_updates,
     incidents,
+    insert_if_new,
     maintenance,
     maintenance_components,
     maintenance_routes,
@@ -263,29 +263,27 @@ def _open(
     now: datetime,
 ) -> None:
     error_type, error_message = route.error if route.error is not None else (None, None)
-    insert = (
-        dialect_insert(connection, incidents)
-        .values(
-            route_id=route_id,
-            title=_title(route, verdict),
-            status="investigating",
-            impact=verdict.severity,
-            automatic=True,
-            started_at=now,
-            last_failure_at=now,
-            error_type=error_type,
-            error_message=error_message,
-        )
-        .on_conflict_do_nothing(
-            index_elements=["route_id"], index_where=OPEN_AUTOMATIC_INCIDENT_WHERE
-        )
-        .returning(incidents.c.id)
+    opened = insert_if_new(
+        connection,
+        incidents,
+        ["route_id"],
+        {
+            "route_id": route_id,
+            "title": _title(route, verdict),
+            "status": "investigating",
+            "impact": verdict.severity,
+            "automatic": True,
+            "started_at": now,
+            "last_failure_at": now,
+            "error_type": error_type,
+            "error_message": error_message,
+        },
+        OPEN_AUTOMATIC_INCIDENT_WHERE,
     )
-    incident_id = connection.execute(insert).scalar()
-    if incident_id is not None:
+    if opened is not None:
         _add_update(
             connection,
-            incident_id,
+            opened,
             "investigating",
             f"Opened automatically: {verdict.evidence}",
             now,
@@ -308,17 +306,21 @@ def _raise(
     verdict: Verdict,
     now: datetime,
 ) -> None:
+    # No UPDATE ... RETURNING: MySQL and MariaDB have none. The row stays locked
+    # by the update until commit, so the status read next is the one raised.
     raised = connection.execute(
         sa.update(incidents)
         .where(incidents.c.id == incident_id, incidents.c.impact != verdict.severity)
         .values(impact=verdict.severity, title=_title(route, verdict))
-        .returning(incidents.c.status)
-    ).scalar()
-    if raised is not None:
+    )
+    if raised.rowcount == 1:
+        status = connection.execute(
+            sa.select(incidents.c.status).where(incidents.c.id == incident_id)
+        ).scalar_one()
         _add_update(
             connection,
             incident_id,
-            raised,
+            status,
             f"Raised to {verdict.severity}: {verdict.evidence}",
             now,
         )
@@ -329,7 +331,6 @@ def _resolve(connection: sa.Connection, incident_id: int, message: str, now: dat
         sa.update(incidents)
         .where(incidents.c.id == incident_id, OPEN_AUTOMATIC_INCIDENT_WHERE)
         .values(status="resolved", resolved_at=now)
-        .returning(incidents.c.id)
-    ).scalar()
-    if resolved is not None:  # not already resolved by a concurrent flush
+    )
+    if resolved.rowcount == 1:  # not already resolved by a concurrent flush
         _add_update(connection, incident_id, "resolved", message, now)

@@ -171,11 +171,21 @@ def _database_uri(key: str, value: Any) -> str | None:
     return None if uri is None else check_database_uri(key, uri)
 
 
+#: Database backends the storage layer supports (``mariadb`` is SQLAlchemy's name for
+#: the MySQL dialect when the server is known to be MariaDB).
+SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb")
+#: The one MySQL / MariaDB driver the storage layer is tested with (the ``mysql`` extra).
+MYSQL_DRIVER = "pymysql"
+
+
 def check_database_uri(key: str, uri: str) -> str:
-    """Return ``uri`` if it is a SQLite or PostgreSQL URL, else raise naming ``key``.
+    """Return ``uri`` if it is a SQLite, PostgreSQL, MySQL or MariaDB URL, else raise
+    naming ``key``.
 
     ``postgres://`` (the form Heroku and others hand out, which SQLAlchemy
-    refuses) is returned as ``postgresql://``.
+    refuses) is returned as ``postgresql://``. ``mysql://`` and ``mariadb://``
+    are given the PyMySQL driver (SQLAlchemy's own default, mysqlclient, is
+    not the one tested); a MySQL URL naming another driver is refused.
     """
     try:
         url = make_url(uri)
@@ -185,8 +195,19 @@ def check_database_uri(key: str, uri: str) -> str:
     if backend == "postgres":
         url = url.set(drivername="+".join(filter(None, ("postgresql", driver))))
         return url.render_as_string(hide_password=False)
-    if backend not in ("sqlite", "postgresql"):
-        raise ConfigError(key, f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    if backend not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            key, f"unsupported database {backend!r}: use SQLite, PostgreSQL, MySQL or MariaDB"
+        )
+    if backend in ("mysql", "mariadb"):
+        if driver not in ("", MYSQL_DRIVER):
+            raise ConfigError(
+                key,
+                f"unsupported MySQL driver {driver!r}: use {backend}:// or "
+                f"{backend}+{MYSQL_DRIVER}:// (install flask-server-status[mysql])",
+            )
+        url = url.set(drivername=f"{backend}+{MYSQL_DRIVER}")
+        return url.render_as_string(hide_password=False)
     return uri
 
 

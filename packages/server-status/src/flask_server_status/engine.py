@@ -24,9 +24,11 @@ from sqlalchemy.engine import make_url
 
 from . import migrate
 from .config import ConfigError, Settings, check_database_uri
+from .models import MYSQL_BACKENDS
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
-POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+#: Seconds to wait for a PostgreSQL, MySQL or MariaDB server to accept a connection.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 class Database:
@@ -148,8 +150,11 @@ def create_engine(uri: str, *, key: str) -> sa.Engine:
 
     SQLite gets WAL journaling (readers never block the writer) and a busy
     timeout so concurrent gunicorn workers wait for the write lock instead of
-    failing; PostgreSQL gets a connect timeout so an unreachable server costs
-    the flush thread seconds, not minutes. ``key`` names the config key in errors.
+    failing; PostgreSQL, MySQL and MariaDB get a connect timeout so an
+    unreachable server costs the flush thread seconds, not minutes. MySQL and
+    MariaDB connections use the ``utf8mb4`` character set (MySQL's ``utf8``
+    cannot hold characters outside the Basic Multilingual Plane) unless the
+    URL names one. ``key`` names the config key in errors.
     """
     url = make_url(check_database_uri(key, uri))
     options: dict[str, Any] = {"pool_pre_ping": True}
@@ -157,7 +162,9 @@ def create_engine(uri: str, *, key: str) -> sa.Engine:
     if backend == "sqlite":
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
     elif "connect_timeout" not in url.query:
-        options["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if backend in MYSQL_BACKENDS and "charset" not in url.query:
+        options.setdefault("connect_args", {})["charset"] = "utf8mb4"
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     engine = sa.create_engine(url, **options)

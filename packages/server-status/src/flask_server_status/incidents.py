@@ -51,9 +51,8 @@ def create_incident(
     """Open a manual incident with its first status update; returns its id."""
     check_route_ids(conn, route_ids)
     check_component_ids(component_ids, known_components)
-    incident_id: int = conn.execute(
-        sa.insert(models.incidents)
-        .values(
+    inserted = conn.execute(
+        sa.insert(models.incidents).values(
             title=title,
             status=status,
             impact=impact,
@@ -61,8 +60,8 @@ def create_incident(
             started_at=started_at,
             resolved_at=now if status == "resolved" else None,
         )
-        .returning(models.incidents.c.id)
-    ).scalar_one()
+    )
+    incident_id = models.inserted_id(inserted)
     replace_route_links(conn, models.incident_routes, "incident_id", incident_id, route_ids)
     replace_component_links(
         conn, models.incident_components, "incident_id", incident_id, component_ids

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from .bounds import fit
 from .clock import minute_start
-from .models import coverage, dialect_insert, instances
+from .models import coverage, instances, upsert
 
 #: Instances not seen for this long are forgotten.
 INSTANCE_RETENTION = timedelta(days=7)
@@ -64,16 +64,15 @@ def hour_masks(minutes: Iterable[int]) -> dict[datetime, int]:
 
 def touch_instance(connection: sa.Connection, instance: Instance, now: datetime) -> None:
     """Mark ``instance`` seen at ``now`` (its own row: no other writer waits on it)."""
-    insert = dialect_insert(connection, instances)
     connection.execute(
-        insert.values(
+        upsert(connection, instances, ["id"], lambda _incoming: {"last_seen": now}).values(
             id=instance.id,
             host=fit(instance.host, instances.c.host),
             pid=instance.pid,
             version=fit(instance.version, instances.c.version),
             first_seen=instance.first_seen,
             last_seen=now,
-        ).on_conflict_do_update(index_elements=["id"], set_={"last_seen": now})
+        )
     )
 
 
@@ -83,13 +82,14 @@ def mark_coverage(connection: sa.Connection, minutes: Iterable[int]) -> None:
     masks = hour_masks(minutes)
     if not masks:
         return
-    upsert = dialect_insert(connection, coverage)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["hour_start"],
-        set_={"minutes": coverage.c.minutes.op("|")(upsert.excluded.minutes)},
+    statement = upsert(
+        connection,
+        coverage,
+        ["hour_start"],
+        lambda incoming: {"minutes": coverage.c.minutes.op("|")(incoming("minutes"))},
     )
     connection.execute(
-        upsert, [{"hour_start": hour, "minutes": mask} for hour, mask in sorted(masks.items())]
+        statement, [{"hour_start": hour, "minutes": mask} for hour, mask in sorted(masks.items())]
     )
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from .models import dialect_insert, flushes
+from .models import flushes, insert_if_new
 
 #: How long applied batch ids are kept. A batch can only be retried while its
 #: process holds it or its spool file waits for a restart; spooled batches
@@ -28,15 +28,16 @@ REPLAY_LIMIT = FLUSH_LEDGER_RETENTION - timedelta(hours=1)
 
 def claim(connection: sa.Connection, batch_ids: Sequence[str], now: datetime) -> set[str]:
     """Record ``batch_ids`` as applied by this transaction; returns those not applied before."""
-    if not batch_ids:
-        return set()
-    insert = (
-        dialect_insert(connection, flushes)
-        .values([{"batch_id": batch_id, "applied_at": now} for batch_id in sorted(batch_ids)])
-        .on_conflict_do_nothing(index_elements=["batch_id"])
-        .returning(flushes.c.batch_id)
-    )
-    return set(connection.execute(insert).scalars())
+    # One statement per batch, as MySQL tells only of one row whether it was new.
+    # A flush carries one batch (more only after failed flushes).
+    return {
+        batch_id
+        for batch_id in sorted(batch_ids)
+        if insert_if_new(
+            connection, flushes, ["batch_id"], {"batch_id": batch_id, "applied_at": now}
+        )
+        is not None
+    }
 
 
 def prune_ledger(connection: sa.Connection, now: datetime) -> int:

@@ -54,17 +54,16 @@ def create_maintenance(
     _check_window(starts_at, ends_at)
     check_route_ids(conn, route_ids)
     check_component_ids(component_ids, known_components)
-    maintenance_id: int = conn.execute(
-        sa.insert(models.maintenance)
-        .values(
+    inserted = conn.execute(
+        sa.insert(models.maintenance).values(
             title=title,
             description=description,
             starts_at=starts_at,
             ends_at=ends_at,
             created_at=now,
         )
-        .returning(models.maintenance.c.id)
-    ).scalar_one()
+    )
+    maintenance_id = models.inserted_id(inserted)
     _replace_links(conn, maintenance_id, route_ids, component_ids)
     return maintenance_id
 

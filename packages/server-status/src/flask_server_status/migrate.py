@@ -3,11 +3,13 @@
 The migration scripts live in ``flask_server_status/migrations``; their
 version table is ``server_status_alembic_version``. :func:`upgrade` holds a
 lock for the whole run so that gunicorn workers starting together on an empty
-database migrate it exactly once: a PostgreSQL advisory lock, or on SQLite an
-exclusive transaction on a small lock file next to the database. The
-advisory lock is one per schema (the connection's ``current_schema()``), so
-apps that keep their tables in different schemas of one database never wait
-for each other's migrations.
+database migrate it exactly once: a PostgreSQL advisory lock, a MySQL or
+MariaDB named lock (``GET_LOCK``), or on SQLite an exclusive transaction on a
+small lock file next to the database. The advisory and named locks are one per
+schema (PostgreSQL's ``current_schema()``, MySQL's ``DATABASE()``), so apps
+that keep their tables in different schemas of one database never wait for
+each other's migrations. MySQL and MariaDB commit every DDL statement as it
+runs: a migration that fails there half way leaves its first steps applied.
 
 Host apps using Flask-Migrate / Alembic for their own tables should pass
 :func:`exclude_server_status_tables` as ``include_object`` so autogenerate
@@ -26,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .models import TABLE_PREFIX, metadata
+from .models import (
+    MYSQL_BACKENDS,
+    OPEN_AUTOMATIC_COLUMN,
+    OPEN_AUTOMATIC_INCIDENT_INDEX,
+    TABLE_PREFIX,
+    metadata,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -49,6 +57,11 @@ ADVISORY_LOCK_KEY = 0x5EE5_7A75
 _SCHEMA_LOCK = "CAST(:key AS integer), hashtext(current_schema())"
 _LOCK = sa.text(f"SELECT pg_advisory_lock({_SCHEMA_LOCK})")
 _UNLOCK = sa.text(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
+#: The MySQL / MariaDB named lock held while migrating: one per database
+#: (hashed, as lock names are limited to 64 characters).
+_NAMED_LOCK = "CONCAT('flask_server_status:', SHA1(DATABASE()))"
+_GET_LOCK = sa.text(f"SELECT GET_LOCK({_NAMED_LOCK}, :seconds)")
+_RELEASE_LOCK = sa.text(f"SELECT RELEASE_LOCK({_NAMED_LOCK})")
 LOCK_TIMEOUT_SECONDS = 120.0
 #: Alembic keeps the running migration in module globals (``alembic.context``),
 #: so two threads of one process (two apps, or a flush thread and a reader)
@@ -223,11 +236,32 @@ def schema_differences(engine: sa.Engine) -> list[Any]:
             connection,
             opts={
                 "version_table": VERSION_TABLE,
-                "include_object": include_object,
+                "include_object": (
+                    _include_in_mysql_comparison
+                    if engine.dialect.name in MYSQL_BACKENDS
+                    else include_object
+                ),
                 "compare_type": True,
             },
         )
         return list(compare_metadata(context, metadata))
+
+
+def _include_in_mysql_comparison(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """:func:`include_object`, leaving out the key of open automatic incidents.
+
+    On MySQL and MariaDB that key is a generated column the model does not
+    have and a unique index over it (see ``models.OPEN_AUTOMATIC_COLUMN``),
+    both made by the migrations alone.
+    """
+    if (type_, name) in (
+        ("column", OPEN_AUTOMATIC_COLUMN),
+        ("index", OPEN_AUTOMATIC_INCIDENT_INDEX),
+    ):
+        return False
+    return include_object(obj, name, type_, reflected, compare_to)
 
 
 def is_current(engine: sa.Engine) -> bool:
@@ -252,6 +286,22 @@ def _database_lock(engine: sa.Engine) -> Iterator[sa.Connection]:
             finally:
                 connection.rollback()
                 connection.execute(_UNLOCK, {"key": ADVISORY_LOCK_KEY})
+                connection.commit()
+        return
+    if engine.dialect.name in MYSQL_BACKENDS:
+        with engine.connect() as connection:
+            # GET_LOCK answers 0 when it timed out; wait on, as pg_advisory_lock does.
+            while (
+                got := connection.execute(_GET_LOCK, {"seconds": LOCK_TIMEOUT_SECONDS}).scalar()
+            ) != 1:
+                if got is None:
+                    raise RuntimeError("MySQL refused the migration lock (GET_LOCK returned NULL)")
+            connection.commit()
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+                connection.execute(_RELEASE_LOCK)
                 connection.commit()
         return
     database = engine.url.database

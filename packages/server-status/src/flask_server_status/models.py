@@ -2,7 +2,7 @@
 
 All tables live on their own :data:`metadata` (never the host app's), are
 prefixed ``server_status_`` and use a naming convention so Alembic migrations
-name constraints the same way on SQLite and PostgreSQL.
+name constraints the same way on SQLite, PostgreSQL, MySQL and MariaDB.
 
 Conventions every reader and writer relies on:
 
@@ -26,10 +26,20 @@ Conventions every reader and writer relies on:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+#: SQLAlchemy's dialect names of MySQL and of MariaDB (``mariadb://`` URLs).
+MYSQL_BACKENDS: tuple[str, ...] = ("mysql", "mariadb")
+
+#: A naive UTC timestamp. MySQL and MariaDB keep fractions of a second only when
+#: asked (``DATETIME(6)``); the other databases always keep microseconds.
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), *MYSQL_BACKENDS)
+#: A double precision float: MySQL's and MariaDB's ``FLOAT`` is single precision.
+Double = sa.Float().with_variant(mysql.DOUBLE(), *MYSQL_BACKENDS)
 
 #: Counter columns of every bucket table, in the order the capture aggregate keeps them.
 COUNTER_COLUMNS: tuple[str, ...] = (
@@ -68,8 +78,8 @@ routes = sa.Table(
     sa.Column("name_overridden", sa.Boolean, nullable=False, default=False),
     # Tombstone: set by an admin DELETE; traffic for the rule is then ignored
     # until an admin PUT re-adds it (clears this column).
-    sa.Column("deleted_at", sa.DateTime, nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("deleted_at", Timestamp, nullable=True),
+    sa.Column("created_at", Timestamp, nullable=False),
 )
 
 
@@ -78,7 +88,7 @@ def bucket_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column(
             name,
-            sa.Float if name == "latency_sum_ms" else sa.BigInteger,
+            Double if name == "latency_sum_ms" else sa.BigInteger,
             nullable=False,
             default=0,
             server_default="0",
@@ -98,7 +108,7 @@ def _keyed_by_route_and_bucket(name: str, *columns: sa.Column[Any]) -> sa.Table:
             sa.ForeignKey("server_status_routes.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        sa.Column("bucket_start", sa.DateTime, primary_key=True),
+        sa.Column("bucket_start", Timestamp, primary_key=True),
         *columns,
     )
 
@@ -152,9 +162,9 @@ incidents = sa.Table(
     sa.Column("status", sa.String(20), nullable=False, default="investigating"),
     sa.Column("impact", sa.String(20), nullable=False, default="minor"),
     sa.Column("automatic", sa.Boolean, nullable=False, default=False),
-    sa.Column("started_at", sa.DateTime, nullable=False),
-    sa.Column("resolved_at", sa.DateTime, nullable=True),
-    sa.Column("last_failure_at", sa.DateTime, nullable=True),
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("resolved_at", Timestamp, nullable=True),
+    sa.Column("last_failure_at", Timestamp, nullable=True),
     # Type and message of the last unhandled exception behind the failures of an
     # automatic incident. Admin views only: never shown publicly.
     sa.Column("error_type", sa.String(200), nullable=True),
@@ -167,15 +177,27 @@ OPEN_AUTOMATIC_INCIDENT_WHERE = sa.and_(
     incidents.c.automatic == sa.true(), incidents.c.resolved_at.is_(None)
 )
 
+OPEN_AUTOMATIC_INCIDENT_INDEX = "uq_server_status_incidents_open_route"
+#: MySQL and MariaDB have no partial indexes: there the migrations add this
+#: generated column to the incidents table (1 while the incident is automatic
+#: and open, else NULL) and make ``(route_id, open_automatic)`` the unique key
+#: named :data:`OPEN_AUTOMATIC_INCIDENT_INDEX`. NULLs never collide in a unique
+#: key, so closed and manual incidents are not limited. The column is not part
+#: of the model (the other databases do not have it), and the schema
+#: comparison leaves it and that key out on MySQL (``migrate.schema_differences``).
+OPEN_AUTOMATIC_COLUMN = "open_automatic"
+
 #: At most one open automatic incident per route, enforced by the database so
-#: several processes flushing at once cannot open two.
+#: several processes flushing at once cannot open two: this partial unique
+#: index on SQLite and PostgreSQL, the key described above on MySQL and MariaDB.
 open_automatic_incident_index = sa.Index(
-    "uq_server_status_incidents_open_route",
+    OPEN_AUTOMATIC_INCIDENT_INDEX,
     incidents.c.route_id,
     unique=True,
     sqlite_where=OPEN_AUTOMATIC_INCIDENT_WHERE,
     postgresql_where=OPEN_AUTOMATIC_INCIDENT_WHERE,
-)
+    # A tuple of dialects is documented and works; SQLAlchemy's annotation says str.
+).ddl_if(dialect=("sqlite", "postgresql"))  # type: ignore[arg-type]
 
 incident_updates = sa.Table(
     "server_status_incident_updates",
@@ -190,7 +212,7 @@ incident_updates = sa.Table(
     ),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("message", sa.Text, nullable=False, default=""),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
 )
 
 
@@ -235,9 +257,9 @@ maintenance = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("title", sa.String(300), nullable=False),
     sa.Column("description", sa.Text, nullable=False, default=""),
-    sa.Column("starts_at", sa.DateTime, nullable=False),
-    sa.Column("ends_at", sa.DateTime, nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("starts_at", Timestamp, nullable=False),
+    sa.Column("ends_at", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
     sa.Index("ix_server_status_maintenance_window", "starts_at", "ends_at"),
 )
 
@@ -274,7 +296,7 @@ flushes = sa.Table(
     "server_status_flushes",
     metadata,
     sa.Column("batch_id", sa.String(36), primary_key=True),
-    sa.Column("applied_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("applied_at", Timestamp, nullable=False, index=True),
 )
 
 #: Every process that ever flushed: it upserts its row (``last_seen``) with every
@@ -286,8 +308,8 @@ instances = sa.Table(
     sa.Column("host", sa.String(255), nullable=False),
     sa.Column("pid", sa.Integer, nullable=False),
     sa.Column("version", sa.String(50), nullable=False),
-    sa.Column("first_seen", sa.DateTime, nullable=False),
-    sa.Column("last_seen", sa.DateTime, nullable=False, index=True),
+    sa.Column("first_seen", Timestamp, nullable=False),
+    sa.Column("last_seen", Timestamp, nullable=False, index=True),
 )
 
 #: Heartbeat coverage: per UTC hour, a bit mask of the minutes (bit ``m`` for
@@ -298,16 +320,108 @@ instances = sa.Table(
 coverage = sa.Table(
     "server_status_coverage",
     metadata,
-    sa.Column("hour_start", sa.DateTime, primary_key=True),
+    sa.Column("hour_start", Timestamp, primary_key=True),
     sa.Column("minutes", sa.BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 
-def dialect_insert(connection: sa.Connection, table: sa.Table) -> Any:
-    """An ``INSERT`` supporting ``on_conflict_do_*`` for the connection's database."""
+#: The value an inserted row brought for a column, by column name, inside an
+#: upsert's update: ``excluded.<name>`` (SQLite, PostgreSQL) or ``VALUES(<name>)``
+#: (MySQL, MariaDB).
+Incoming = Callable[[str], Any]
+
+
+def upsert(
+    connection: sa.Connection,
+    table: sa.Table,
+    key: Sequence[str],
+    update: Callable[[Incoming], Mapping[str, Any]],
+) -> sa.Insert:
+    """An ``INSERT`` that updates the row already stored under ``key`` instead of failing.
+
+    ``update(incoming)`` maps the columns to change to their new values; each
+    may refer to its own stored value and to ``incoming(name)``, never to
+    another stored column (MySQL assigns left to right, so a later value would
+    see an earlier one already changed). SQLite and PostgreSQL run ``ON
+    CONFLICT (key) DO UPDATE``; MySQL and MariaDB ``ON DUPLICATE KEY UPDATE``,
+    which fires on any unique key: ``key`` must be the table's only unique key
+    a new row can collide with (true of every table upserted here).
+    """
     name = connection.dialect.name
+    if name in MYSQL_BACKENDS:
+        mysql_insert = mysql.insert(table)
+        return mysql_insert.on_duplicate_key_update(
+            update(lambda column: mysql_insert.inserted[column])
+        )
+    insert = _conflict_insert(name, table)
+    return insert.on_conflict_do_update(
+        index_elements=list(key), set_=update(lambda column: insert.excluded[column])
+    )
+
+
+def insert_unless_stored(
+    connection: sa.Connection,
+    table: sa.Table,
+    key: Sequence[str],
+    where: sa.ColumnElement[bool] | None = None,
+) -> sa.Insert:
+    """An ``INSERT`` that leaves out every row whose ``key`` is stored already.
+
+    ``where`` is the
+    WHERE of a partial unique index on ``key``. SQLite and PostgreSQL run ``ON
+    CONFLICT (key) DO NOTHING``; MySQL and MariaDB ``INSERT IGNORE``, which
+    also leaves out a row whose parent row is gone (a foreign key) where the
+    others raise: callers fit texts to their columns first, so that is the
+    only other error it can hide.
+    """
+    name = connection.dialect.name
+    if name in MYSQL_BACKENDS:
+        return mysql.insert(table).prefix_with("IGNORE")
+    return _conflict_insert(name, table).on_conflict_do_nothing(
+        index_elements=list(key), index_where=where
+    )
+
+
+def insert_if_new(
+    connection: sa.Connection,
+    table: sa.Table,
+    key: Sequence[str],
+    values: Mapping[str, Any],
+    where: sa.ColumnElement[bool] | None = None,
+) -> Any:
+    """Insert one row unless its ``key`` is stored already (:func:`insert_unless_stored`).
+
+    Returns the new row's primary key (its first column: ``id``, or the key
+    given), or None when the row was stored already. SQLite and PostgreSQL
+    return it with ``RETURNING``; MySQL has none (MariaDB only since 10.5), so
+    on both the affected-row count of the one row says whether it was
+    inserted and the driver's last insert id which id it got.
+    """
+    statement = insert_unless_stored(connection, table, key, where).values(**values)
+    primary = table.primary_key.columns.values()[0]
+    if connection.dialect.name not in MYSQL_BACKENDS:
+        return connection.execute(statement.returning(primary)).scalar()
+    result = connection.execute(statement)
+    if result.rowcount != 1:
+        return None
+    return values[primary.name] if primary.name in values else inserted_id(result)
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The id the one row ``result``'s ``INSERT`` stored got, without ``RETURNING``
+    (which MySQL has not): from RETURNING or the driver's last insert id, as the
+    database offers."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT stored no row")
+    return int(key[0])
+
+
+def _conflict_insert(name: str, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":
         return sqlite.insert(table)
-    raise RuntimeError(f"flask-server-status supports SQLite and PostgreSQL, not {name}")
+    raise RuntimeError(
+        f"flask-server-status supports SQLite, PostgreSQL, MySQL and MariaDB, not {name}"
+    )

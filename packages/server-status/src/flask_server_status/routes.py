@@ -24,10 +24,10 @@ from .config import Settings
 from .errors import NotFoundError
 from .models import (
     BUCKET_TABLES,
-    dialect_insert,
     incident_routes,
     incident_updates,
     incidents,
+    insert_unless_stored,
     maintenance_routes,
 )
 from .models import routes as routes_table
@@ -186,9 +186,7 @@ def sync_routes(
     rows = _rows_for(connection, fitted)
     missing = sorted(set(fitted) - {row["rule"] for row in rows})
     if missing:
-        insert = dialect_insert(connection, routes_table).on_conflict_do_nothing(
-            index_elements=["rule"]
-        )
+        insert = insert_unless_stored(connection, routes_table, ["rule"])
         connection.execute(
             insert,
             [

@@ -10,7 +10,8 @@ instances.
 Every flush adds its per-minute deltas to the minute bucket *and* to the hour
 and day buckets that contain it, in one transaction, with
 ``INSERT ... ON CONFLICT (route_id, bucket_start) DO UPDATE SET n = n + excluded.n``
-(SQLite and PostgreSQL). Day buckets are calendar days of the page's zone
+(SQLite and PostgreSQL; ``ON DUPLICATE KEY UPDATE n = n + VALUES(n)`` on MySQL and
+MariaDB). Day buckets are calendar days of the page's zone
 (``SERVER_STATUS_TIMEZONE``): each minute is added to the day it falls on in
 that zone, so days of 23 or 25 hours and zones offset by half or quarter
 hours are exact. Hourly and daily rollups are therefore exact sums of
@@ -20,7 +21,9 @@ losing a count. The latency histogram is added the same way, one row per
 non-empty histogram bucket (``ON CONFLICT (route_id, bucket_start,
 bucket_index)``) into the latency table beside each bucket table. Rows are
 written in a fixed order (table, route, bucket, histogram bucket) so
-concurrent PostgreSQL transactions never deadlock on each other.
+concurrent PostgreSQL transactions never deadlock on each other. MySQL and MariaDB
+can still pick one as a deadlock victim (InnoDB's locks on new keys): that
+transaction is run again, up to :data:`DEADLOCK_ATTEMPTS` times.
 
 Retention (see :func:`retention_bounds`): with the defaults a route keeps at
 most 48 h of minute rows (2,881), 30 days of hourly rows (721) and 400 days of
@@ -32,8 +35,10 @@ and beside each at most one latency row per histogram bucket its requests hit
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -48,7 +53,7 @@ from .config import Settings
 from .instances import Instance, mark_coverage, prune_instances, touch_instance
 from .latency import MIN_INDEX
 from .ledger import claim, prune_ledger
-from .models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, dialect_insert
+from .models import BUCKET_TABLES, COUNTER_COLUMNS, LATENCY_TABLES, MYSQL_BACKENDS, upsert
 from .routes import LiveRoute, RouteInfo, sync_routes
 
 #: ``(route_id, minute)`` -> the bucket's counts packed (:func:`~.aggregate.pack`,
@@ -114,16 +119,17 @@ def _upsert_adding(
     """
     if not rows:
         return
-    insert = dialect_insert(connection, table)
-    upsert = insert.on_conflict_do_update(
-        index_elements=list(key),
-        set_={
-            column.name: column + insert.excluded[column.name]
+    statement = upsert(
+        connection,
+        table,
+        key,
+        lambda incoming: {
+            column.name: column + incoming(column.name)
             for column in table.columns
             if column.name not in key
         },
     )
-    connection.execute(upsert, rows)
+    connection.execute(statement, rows)
 
 
 def retention_bounds(settings: Settings) -> dict[str, int]:
@@ -227,13 +233,69 @@ def write_flush(
     incident update each in a savepoint: the rejected parts are left out and
     listed in the result, everything else is stored.
     """
+
+    def write(isolate: bool) -> Callable[[sa.Connection], FlushResult]:
+        return lambda connection: _write(
+            connection, batches, routes, now, settings, heartbeat, prune, isolate
+        )
+
     try:
-        with engine.begin() as connection:
-            return _write(connection, batches, routes, now, settings, heartbeat, prune, False)
+        return _committed(engine, write(False))
     except REJECTED_ROWS:
         pass
-    with engine.begin() as connection:
-        return _write(connection, batches, routes, now, settings, heartbeat, prune, True)
+    return _committed(engine, write(True))
+
+
+#: MySQL's and MariaDB's error "Deadlock found when trying to get lock; try
+#: restarting transaction": the server rolled the whole transaction back.
+MYSQL_DEADLOCK = 1213
+#: How many times one flush transaction is run when MySQL keeps choosing it as
+#: a deadlock victim; after that it fails like any other, to be retried later.
+DEADLOCK_ATTEMPTS = 5
+
+
+def _committed(engine: sa.Engine, write: Callable[[sa.Connection], FlushResult]) -> FlushResult:
+    """Run ``write`` in one transaction and commit it; again when MySQL made it a deadlock victim.
+
+    Concurrent ``INSERT ... ON DUPLICATE KEY UPDATE`` of the same new keys can
+    deadlock in InnoDB whatever the order of the rows (each waits for the
+    other's shared lock from the duplicate check). The server then rolled
+    back everything, so running the transaction again is safe; a short random
+    pause keeps the same transactions from colliding again.
+    """
+    attempt = 1
+    while True:
+        try:
+            with _transaction(engine) as connection:
+                return write(connection)
+        except sa.exc.OperationalError as error:
+            if attempt == DEADLOCK_ATTEMPTS or not _is_deadlock(engine, error):
+                raise
+        time.sleep(random.uniform(0, 0.02 * attempt))
+        attempt += 1
+
+
+def _is_deadlock(engine: sa.Engine, error: sa.exc.OperationalError) -> bool:
+    code = error.orig.args[0] if error.orig is not None and error.orig.args else None
+    return engine.dialect.name in MYSQL_BACKENDS and code == MYSQL_DEADLOCK
+
+
+@contextlib.contextmanager
+def _transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """``engine.begin()``, at READ COMMITTED on MySQL and MariaDB (as PostgreSQL's default).
+
+    Their default, REPEATABLE READ, reads from the transaction's first
+    snapshot: a flush that finds another process's new incident only by
+    colliding with it would not see it, and its range locks make concurrent
+    flushes deadlock more often. ``SET TRANSACTION`` sets the level of the
+    next transaction only, so a host's shared engine keeps its own (and no
+    extra ``COMMIT`` is sent, as SQLAlchemy's session-wide setting would).
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name in MYSQL_BACKENDS:
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        yield connection
+        connection.commit()
 
 
 def _write(

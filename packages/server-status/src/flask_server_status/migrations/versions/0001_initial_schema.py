@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from flask_server_status.models import Double, Timestamp
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -32,12 +34,12 @@ def _bucket_table(name: str) -> None:
     op.create_table(
         name,
         sa.Column("route_id", sa.Integer(), nullable=False),
-        sa.Column("bucket_start", sa.DateTime(), nullable=False),
+        sa.Column("bucket_start", Timestamp, nullable=False),
         *(
             sa.Column(column, sa.BigInteger(), server_default="0", nullable=False)
             for column in counters[:4]
         ),
-        sa.Column("latency_sum_ms", sa.Float(), server_default="0", nullable=False),
+        sa.Column("latency_sum_ms", Double, server_default="0", nullable=False),
         *(
             sa.Column(column, sa.BigInteger(), server_default="0", nullable=False)
             for column in counters[4:]
@@ -82,8 +84,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("doc", sa.Text(), nullable=False),
         sa.Column("name_overridden", sa.Boolean(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("deleted_at", Timestamp, nullable=True),
+        sa.Column("created_at", Timestamp, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_server_status_routes")),
         sa.UniqueConstraint("rule", name=op.f("uq_server_status_routes_rule")),
     )
@@ -98,9 +100,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("impact", sa.String(length=20), nullable=False),
         sa.Column("automatic", sa.Boolean(), nullable=False),
-        sa.Column("started_at", sa.DateTime(), nullable=False),
-        sa.Column("resolved_at", sa.DateTime(), nullable=True),
-        sa.Column("last_failure_at", sa.DateTime(), nullable=True),
+        sa.Column("started_at", Timestamp, nullable=False),
+        sa.Column("resolved_at", Timestamp, nullable=True),
+        sa.Column("last_failure_at", Timestamp, nullable=True),
         sa.Column("error_type", sa.String(length=200), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -115,21 +117,39 @@ def upgrade() -> None:
         "ix_server_status_incidents_started_at", "server_status_incidents", ["started_at"]
     )
     # At most one open automatic incident per route.
-    op.create_index(
-        "uq_server_status_incidents_open_route",
-        "server_status_incidents",
-        ["route_id"],
-        unique=True,
-        sqlite_where=sa.text("automatic = 1 AND resolved_at IS NULL"),
-        postgresql_where=sa.text("automatic AND resolved_at IS NULL"),
-    )
+    if op.get_context().dialect.name in ("mysql", "mariadb"):
+        # No partial indexes: a generated column, 1 while open and automatic
+        # (else NULL, and NULLs never collide), completes a unique key.
+        op.add_column(
+            "server_status_incidents",
+            sa.Column(
+                "open_automatic",
+                sa.SmallInteger(),
+                sa.Computed("CASE WHEN automatic AND resolved_at IS NULL THEN 1 END"),
+            ),
+        )
+        op.create_index(
+            "uq_server_status_incidents_open_route",
+            "server_status_incidents",
+            ["route_id", "open_automatic"],
+            unique=True,
+        )
+    else:
+        op.create_index(
+            "uq_server_status_incidents_open_route",
+            "server_status_incidents",
+            ["route_id"],
+            unique=True,
+            sqlite_where=sa.text("automatic = 1 AND resolved_at IS NULL"),
+            postgresql_where=sa.text("automatic AND resolved_at IS NULL"),
+        )
     op.create_table(
         "server_status_incident_updates",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", Timestamp, nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["server_status_incidents.id"],
@@ -150,9 +170,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("starts_at", sa.DateTime(), nullable=False),
-        sa.Column("ends_at", sa.DateTime(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("starts_at", Timestamp, nullable=False),
+        sa.Column("ends_at", Timestamp, nullable=False),
+        sa.Column("created_at", Timestamp, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_server_status_maintenance")),
     )
     op.create_index(

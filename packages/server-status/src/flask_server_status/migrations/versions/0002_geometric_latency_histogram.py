@@ -27,6 +27,8 @@ from bisect import bisect_left
 import sqlalchemy as sa
 from alembic import op
 
+from flask_server_status.models import Double, Timestamp
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -90,9 +92,9 @@ def _bucket_table(name: str, *, old_columns: bool) -> sa.Table:
         name,
         metadata,
         sa.Column("route_id", sa.Integer(), nullable=False),
-        sa.Column("bucket_start", sa.DateTime(), nullable=False),
+        sa.Column("bucket_start", Timestamp, nullable=False),
         *(sa.Column(c, sa.BigInteger(), server_default="0", nullable=False) for c in counters),
-        sa.Column("latency_sum_ms", sa.Float(), server_default="0", nullable=False),
+        sa.Column("latency_sum_ms", Double, server_default="0", nullable=False),
         *(
             sa.Column(c, sa.BigInteger(), server_default="0", nullable=False)
             for c in (OLD_COLUMNS if old_columns else ())
@@ -111,7 +113,7 @@ def _create_latency_table(name: str) -> None:
     op.create_table(
         name,
         sa.Column("route_id", sa.Integer(), nullable=False),
-        sa.Column("bucket_start", sa.DateTime(), nullable=False),
+        sa.Column("bucket_start", Timestamp, nullable=False),
         sa.Column("bucket_index", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("requests", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from flask_server_status.models import Timestamp
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -20,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "server_status_flushes",
         sa.Column("batch_id", sa.String(length=36), nullable=False),
-        sa.Column("applied_at", sa.DateTime(), nullable=False),
+        sa.Column("applied_at", Timestamp, nullable=False),
         sa.PrimaryKeyConstraint("batch_id", name=op.f("pk_server_status_flushes")),
     )
     op.create_index(
@@ -32,8 +34,8 @@ def upgrade() -> None:
         sa.Column("host", sa.String(length=255), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
         sa.Column("version", sa.String(length=50), nullable=False),
-        sa.Column("first_seen", sa.DateTime(), nullable=False),
-        sa.Column("last_seen", sa.DateTime(), nullable=False),
+        sa.Column("first_seen", Timestamp, nullable=False),
+        sa.Column("last_seen", Timestamp, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_server_status_instances")),
     )
     op.create_index(
@@ -41,7 +43,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "server_status_coverage",
-        sa.Column("hour_start", sa.DateTime(), nullable=False),
+        sa.Column("hour_start", Timestamp, nullable=False),
         sa.Column("minutes", sa.BigInteger(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("hour_start", name=op.f("pk_server_status_coverage")),
     )
