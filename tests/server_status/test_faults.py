@@ -117,13 +117,13 @@ class _RestoreOnFailure(logging.Handler):
 
 
 def test_the_last_flush_is_retried_while_the_database_fails(
-    postgres_url: str, proxy: TcpProxy, tmp_path: Path
+    server_url: str, proxy: TcpProxy, tmp_path: Path
 ) -> None:
     """A stop (the exit hook's call) retries its one flush: nothing is lost to a passing fault."""
-    app = create_app(proxy.url_for(postgres_url), SERVER_STATUS_SPOOL_DIR=str(tmp_path))
+    app = create_app(proxy.url_for(server_url), SERVER_STATUS_SPOOL_DIR=str(tmp_path))
     state = get_state(app)
     client = app.test_client()
-    direct = create_engine(postgres_url, key="test")
+    direct = create_engine(server_url, key="test")
     restorer = _RestoreOnFailure(proxy)
     logger = logging.getLogger("flask_server_status")
     try:
