@@ -103,6 +103,15 @@ def test_an_incident_naming_a_component_reaches_every_public_answer(make_app: Ma
     assert [i["id"] for i in route["history"][-1]["incidents"]] == [incident["id"]]
     badge = api.get("/status/badge.svg").get_data(as_text=True)
     assert "partial outage" in badge
+    for component_id, label, colour in (
+        ("checkout", "Checkout: outage", "#cb2431"),
+        ("search", "Search: no data", "#9f9f9f"),
+        ("home", "Home: operational", "#2ea44f"),
+    ):
+        svg = api.get(f"/status/badges/components/{component_id}/status.svg")
+        assert f'aria-label="{label}"' in svg.get_data(as_text=True)
+        assert f'fill="{colour}"' in svg.get_data(as_text=True)
+    assert api.get("/status/badges/components/nowhere/status.svg").status_code == 404
 
     # PATCH replaces the components; naming nothing at all is the whole service.
     patched = api.admin(

@@ -189,6 +189,7 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/badges/1/uptime.svg?window=7d",
         "/status/badges/components/route-1/uptime.svg?window=7d",
         *(f"/status/api/v2/{name}" for name in statuspage_v2.ANSWERS),
+        "/status/badges/components/route-1/status.svg",
     ]
     for url in public_urls:
         api.get(url)
@@ -218,6 +219,7 @@ def test_every_documented_answer_is_produced_and_valid(
         "/status/api/components/nowhere",
         "/status/badges/components/nowhere/uptime.svg",
         "/status/components/nowhere/feed.atom",
+        "/status/badges/components/nowhere/status.svg",
     ):
         api.get(url)
 

@@ -1,4 +1,5 @@
-"""SVG badges: the overall indicator and one route's uptime.
+"""SVG badges: the overall indicator, one component's status and one route's or
+component's uptime.
 
 The layout follows shields' flat two-part badge (grey label, coloured value)
 and its widths: the text is measured with the 11px Verdana advance widths
@@ -18,6 +19,16 @@ INDICATOR_COLOURS = {
     "major_outage": "#cb2431",
     "maintenance": "#0366d6",
     "no_data": "#9f9f9f",
+}
+
+#: A component's (or route's) status, coloured as the indicator it corresponds to.
+STATUS_COLOURS = {
+    "operational": INDICATOR_COLOURS["operational"],
+    "degraded": INDICATOR_COLOURS["degraded"],
+    "outage": INDICATOR_COLOURS["major_outage"],
+    "maintenance": INDICATOR_COLOURS["maintenance"],
+    "no_traffic": INDICATOR_COLOURS["no_data"],
+    "no_data": INDICATOR_COLOURS["no_data"],
 }
 
 _MAX_TEXT = 40
@@ -120,6 +131,11 @@ def status_badge(label: str, indicator: str) -> str:
     """The overall indicator, e.g. ``status | operational`` in green."""
     colour = INDICATOR_COLOURS.get(indicator, INDICATOR_COLOURS["no_data"])
     return render_badge(label, indicator.replace("_", " "), colour)
+
+
+def component_status_badge(name: str, status: str) -> str:
+    """A component's status, e.g. ``Checkout | outage`` in red (``no traffic`` grey)."""
+    return render_badge(name, status.replace("_", " "), STATUS_COLOURS[status])
 
 
 def uptime_colour(uptime: float | None) -> str:

@@ -18,7 +18,7 @@ from .. import reports
 from ..clock import isoformat, utcnow
 from ..config import Settings
 from ..state import StatusState
-from .badges import status_badge, uptime_badge
+from .badges import component_status_badge, status_badge, uptime_badge
 from .conditional import public_answer
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
@@ -176,6 +176,10 @@ def public_blueprint(state: StatusState) -> Blueprint:
         found = _component(component_id, days=None)
         return _svg(uptime_badge(found["name"], window, found["uptime"][window]))
 
+    def component_status(component_id: str) -> ResponseReturnValue:
+        found = _component(component_id, days=None)
+        return _svg(component_status_badge(found["name"], found["status"]))
+
     for rule, endpoint, view in (
         ("/", "page", page),
         ("/api/summary", "summary", summary),
@@ -196,6 +200,11 @@ def public_blueprint(state: StatusState) -> Blueprint:
             "/badges/components/<component_id>/uptime.svg",
             "component_uptime_badge",
             component_uptime,
+        ),
+        (
+            "/badges/components/<component_id>/status.svg",
+            "component_status_badge",
+            component_status,
         ),
     ):
         add_resource(blueprint, rule, endpoint, {"GET": view})
