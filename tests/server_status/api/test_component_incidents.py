@@ -112,6 +112,12 @@ def test_an_incident_naming_a_component_reaches_every_public_answer(make_app: Ma
         assert f'aria-label="{label}"' in svg.get_data(as_text=True)
         assert f'fill="{colour}"' in svg.get_data(as_text=True)
     assert api.get("/status/badges/components/nowhere/status.svg").status_code == 404
+    v2 = api.get("/status/api/v2/components.json").get_json()["components"]
+    assert {c["name"]: c["status"] for c in v2} == {
+        "Checkout": "partial_outage",
+        "Search": "operational",
+        "Home": "operational",
+    }
 
     # PATCH replaces the components; naming nothing at all is the whole service.
     patched = api.admin(
