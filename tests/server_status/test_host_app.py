@@ -30,6 +30,8 @@ def snapshot(app: Flask) -> dict[str, Any]:
         # App-wide error handlers (blueprint-scoped ones are keyed by blueprint name).
         "error_handlers": dict(app.error_handler_spec.get(None, {})),
         "url_map_converters": dict(app.url_map.converters),
+        # Unrouted requests under the package's prefixes need no hook on every request.
+        "before_request_funcs": list(app.before_request_funcs.get(None, [])),
         "config_keys": set(app.config),
     }
 

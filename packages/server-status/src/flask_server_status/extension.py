@@ -26,9 +26,11 @@ class FlaskStatus:
     ``app.extensions["server_status"]``.
 
     ``init_app`` adds to the app only: a thin timing wrapper around
-    ``app.wsgi_app``, one ``after_request`` hook, a ``got_request_exception``
-    receiver for this app, ``app.extensions["server_status"]``, the
-    ``flask server-status`` CLI group and the package's own blueprints. It
+    ``app.wsgi_app``, one ``after_request`` hook, a wrapper around this app's
+    ``raise_routing_exception`` (JSON answers for unrouted requests under the
+    package's prefixes), a ``got_request_exception`` receiver for this app,
+    ``app.extensions["server_status"]``, the ``flask server-status`` CLI group
+    and the package's own blueprints. It
     never changes the app's templates, static folder, loggers or JSON
     provider, and does no I/O: the database is reached from the background
     flush thread and the status endpoints only.

@@ -1,8 +1,8 @@
 """HTTP side of flask-server-status: the page, the public API, the admin API.
 
-:func:`register_web` adds two blueprints and one ``before_request`` hook (for
-requests under their prefixes that match no rule, see :mod:`.resources`) to
-the app and nothing else: no app-wide error handler, no change to the app's
+:func:`register_web` adds two blueprints and wraps the app's routing-error
+step (for requests under their prefixes that match no rule, see
+:mod:`.resources`) and nothing else: no app-wide error handler, no change to the app's
 JSON provider, templates or static folder. Errors under both prefixes are
 JSON (see :mod:`.errors`).
 """

@@ -3,20 +3,21 @@
 Flask answers a request no rule matches (an unknown path, a wrong method,
 OPTIONS, TRACE, a path with ``%0A`` that no ``<path:...>`` rule can match) with
 the app's own error handlers, because a routing error belongs to no
-blueprint. :func:`install_unrouted_answers` adds ONE ``before_request`` hook
-to the app that answers such requests under the package's prefixes with its
-JSON 404, or 405 with ``Allow`` (OPTIONS: 204 with ``Allow``), before the
-host's error handlers run. The host's own paths and error handlers stay
-untouched.
+blueprint. :func:`install_unrouted_answers` wraps the app's routing-error
+step (``app.raise_routing_exception``, which Flask calls only when routing
+failed, after the app's ``before_request`` hooks) so that such requests under
+the package's prefixes get its JSON 404, or 405 with ``Allow`` (OPTIONS: 204
+with ``Allow``), before the host's error handlers run. No hook runs on the
+host's own requests; its paths and error handlers stay untouched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Request, Response, abort, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
@@ -70,23 +71,26 @@ def _unrouted(error: NotFound | MethodNotAllowed) -> Response:
 
 
 def install_unrouted_answers(app: Flask, prefixes: Sequence[Prefix]) -> None:
-    """Answer requests under ``prefixes`` that match no rule (one hook per app)."""
+    """Answer requests under ``prefixes`` that match no rule (once per app).
+
+    The answer is raised as a response, which Flask returns (through the
+    app's ``after_request`` functions) without asking its error handlers;
+    every other routing error goes on as before.
+    """
     # The longest prefix first, so a prefix nested in another wins.
     ordered = sorted(prefixes, key=lambda prefix: len(prefix.path), reverse=True)
+    raise_default = app.raise_routing_exception
 
-    def answer_unrouted() -> Response | None:
-        error = request.routing_exception
-        if not isinstance(error, NotFound | MethodNotAllowed):
-            return None  # routed (or a redirect): the blueprint answers
-        prefix = next((p for p in ordered if p.covers(request.path)), None)
+    def answer(current: Request, error: NotFound | MethodNotAllowed) -> Response | None:
+        prefix = next((p for p in ordered if p.covers(current.path)), None)
         if prefix is None:
             return None  # the host's own path
-        if isinstance(error, NotFound) and not request.path.endswith("/"):
+        if isinstance(error, NotFound) and not current.path.endswith("/"):
             # Werkzeug redirects ``/status`` to the rule ``/status/`` for that
             # rule's methods only, and answers 404 for the others: they are a
             # wrong method, not a wrong path.
-            adapter = app.url_map.bind_to_environ(request.environ)
-            methods = adapter.allowed_methods(request.path + "/")
+            adapter = app.url_map.bind_to_environ(current.environ)
+            methods = adapter.allowed_methods(current.path + "/")
             if methods:
                 error = MethodNotAllowed(valid_methods=methods)
         try:
@@ -95,4 +99,15 @@ def install_unrouted_answers(app: Flask, prefixes: Sequence[Prefix]) -> None:
             return prefix.finish(api_error_response(refused))
         return prefix.finish(_unrouted(error))
 
-    app.before_request(answer_unrouted)
+    def raise_routing_exception(current: Request) -> NoReturn:
+        error = current.routing_exception
+        if isinstance(error, NotFound | MethodNotAllowed):
+            response = answer(current, error)
+            if response is not None:
+                abort(response)
+        raise_default(current)
+
+    # Flask sends every routing error through this method, meant to be
+    # overridden by a subclass; an extension cannot subclass the host's app,
+    # so it is replaced on this app only.
+    app.raise_routing_exception = raise_routing_exception  # type: ignore[method-assign, assignment]
