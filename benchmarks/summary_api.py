@@ -1,4 +1,4 @@
-"""Latency of the status summary API with 50 routes and 90 days of history.
+"""Latency of the status summary API with 50 routes (one component each) and 90 days of history.
 
 Seeds a fresh database with ``tests.support.status_seed.seed_history`` (50
 routes, 90 days: daily, hourly and minute buckets as retention keeps them,
