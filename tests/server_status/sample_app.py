@@ -30,6 +30,10 @@ def create_app(database_uri: str | None = None, **config: Any) -> Flask:
     )
     if "STATUS_TEST_SPOOL_DIR" in os.environ:
         app.config["SERVER_STATUS_SPOOL_DIR"] = os.environ["STATUS_TEST_SPOOL_DIR"]
+    # Tests write the database from other processes and from the test itself and
+    # read the answer right after: every answer is built for its request here.
+    # tests/server_status/test_shared_answers.py covers the kept answers.
+    app.config["SERVER_STATUS_PAGE_CACHE_SECONDS"] = 0
     app.config.update(config)
 
     @app.route("/")

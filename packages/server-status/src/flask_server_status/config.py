@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "SERVER_STATUS_SHOW_RULES": False,
     "SERVER_STATUS_PAGE_MAX_COMPONENTS": 200,
     "SERVER_STATUS_V2_AT_ROOT": False,
+    "SERVER_STATUS_PAGE_CACHE_SECONDS": 10.0,
     "SERVER_STATUS_TIMEZONE": "UTC",
     "SERVER_STATUS_ROUTES": None,
     "SERVER_STATUS_FAILURE_STATUSES": None,
@@ -101,7 +102,9 @@ class Settings:
     ``page_title`` and ``page_refresh_seconds``, ``components`` (``None``:
     one component per route; else the configured ones, see
     :mod:`.components`), ``other_component``, ``show_rules`` (whether URL
-    rules appear in public answers) and ``page_max_components``, ``timezone`` (the zone
+    rules appear in public answers), ``page_max_components`` and
+    ``page_cache_seconds`` (how long a built summary, status and badge is
+    served again, see :mod:`.shared_answers`), ``timezone`` (the zone
     whose calendar days the history, bars and daily uptimes use) and
     ``timezone_name`` (its IANA name), ``routes`` (``None`` or the
     rules to record and show), the objectives (``slo_*``, ``latency_objective_*``;
@@ -125,6 +128,7 @@ class Settings:
     page_max_components: int
     #: Whether the Statuspage API v2 answers are served at ``/api/v2/`` of the app too.
     v2_at_root: bool
+    page_cache_seconds: float
     timezone: tzinfo
     timezone_name: str
     routes: frozenset[str] | None
@@ -391,6 +395,12 @@ def read_settings(
         show_rules=boolean("SERVER_STATUS_SHOW_RULES", get("SERVER_STATUS_SHOW_RULES")),
         page_max_components=integer("SERVER_STATUS_PAGE_MAX_COMPONENTS"),
         v2_at_root=boolean("SERVER_STATUS_V2_AT_ROOT", get("SERVER_STATUS_V2_AT_ROOT")),
+        page_cache_seconds=number(
+            "SERVER_STATUS_PAGE_CACHE_SECONDS",
+            get("SERVER_STATUS_PAGE_CACHE_SECONDS"),
+            minimum=0,
+            integer=False,
+        ),
         timezone=timezone,
         timezone_name=timezone_name,
         routes=_rules(routes_key, routes if routes is not None else get("SERVER_STATUS_ROUTES")),

@@ -40,6 +40,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .aggregate import Aggregate, PendingBuffer
@@ -72,6 +73,8 @@ class Flusher:
 
     ``spool_root`` is the folder of the crash spools (``None``: no spool); each
     database gets its own folder inside it (:func:`~.spool.spool_directory`).
+    ``on_written`` is called after every flush the database confirmed (the
+    public answers this process keeps are then out of date).
     """
 
     def __init__(
@@ -81,11 +84,13 @@ class Flusher:
         registry: RouteRegistry,
         settings: Settings,
         spool_root: str | None = None,
+        on_written: Callable[[], None] = lambda: None,
     ) -> None:
         self.aggregate = aggregate
         self.database = database
         self.registry = registry
         self.settings = settings
+        self.on_written = on_written
         self.interval_seconds = settings.flush_interval_seconds
         self.pending = PendingBuffer(settings.buffer_max_buckets)
         #: Batches sent (or about to be sent) whose outcome is not confirmed.
@@ -226,6 +231,7 @@ class Flusher:
             if self._spool is not None:
                 self._spool.clear()
             self._report(result)
+            self.on_written()
             return True
 
     def _save_spool(self) -> None:

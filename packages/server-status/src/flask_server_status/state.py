@@ -13,6 +13,9 @@ counts or connections, and wires them once, at ``init_app``:
   (:class:`~.engine.Database`; getting it does no I/O, the schema is upgraded
   on the first connection when ``SERVER_STATUS_AUTO_MIGRATE`` is on).
 - ``state.flush(now=None)``: write what was counted so far (tests, shutdown).
+- ``state.answers`` (:class:`~.shared_answers.SharedAnswers`): the public
+  answers this process keeps for ``SERVER_STATUS_PAGE_CACHE_SECONDS``,
+  forgotten after each of its flushes and admin writes.
 - ``state.dropped_requests``: requests this process had to drop during a
   database outage (also logged).
 - ``state.rename_route(rule, name, doc)`` and ``state.delete_route(rule)``: the
@@ -42,6 +45,7 @@ from .config import Settings
 from .engine import Database
 from .flusher import Flusher
 from .routes import RouteInfo, RouteRegistry, delete_route, rename_route
+from .shared_answers import SharedAnswers
 
 EXTENSION_KEY = "server_status"
 
@@ -57,8 +61,14 @@ class StatusState:
         self.registry = RouteRegistry(app, settings)
         self.database = Database(app, settings)
         self.aggregate = Aggregate()
+        self.answers = SharedAnswers(settings.page_cache_seconds)
         self.flusher = Flusher(
-            self.aggregate, self.database, self.registry, settings, spool_folder(app, settings)
+            self.aggregate,
+            self.database,
+            self.registry,
+            settings,
+            spool_folder(app, settings),
+            on_written=self.answers.invalidate,
         )
         self.recorder = Recorder(
             settings, self.aggregate, self.registry.should_record, self.flusher
@@ -111,6 +121,7 @@ class StatusState:
         self.aggregate.reset_after_fork()
         self.flusher.reset_after_fork()
         self.database.reset_after_fork()
+        self.answers.reset_after_fork()
 
 
 def spool_folder(app: Flask, settings: Settings) -> str | None:

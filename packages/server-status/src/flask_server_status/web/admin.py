@@ -68,6 +68,13 @@ def admin_blueprint(state: StatusState) -> Blueprint:
     install_error_handlers(blueprint)
     blueprint.after_request(no_sniff)
 
+    def forget_public_answers(response: Response) -> Response:
+        """A successful write changes what the public reads: this process rebuilds it."""
+        if request.method not in ("GET", "HEAD") and response.status_code < 400:
+            state.answers.invalidate()
+        return response
+
+    blueprint.after_request(forget_public_answers)
     blueprint.before_request(lambda: authenticate(settings))
 
     def fields(**options: Any) -> Fields:

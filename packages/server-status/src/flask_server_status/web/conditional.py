@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from dataclasses import dataclass
 
 from flask import Request, Response
 
@@ -39,17 +40,52 @@ def accepts_gzip(request: Request) -> bool:
     return request.accept_encodings["gzip"] > 0
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An answer's bytes as they are sent: plain and, when worth it, gzipped, each tagged.
+
+    Built once (:meth:`of`) and sent to any number of readers (:meth:`apply`):
+    a summary kept by :class:`~.shared_answers.SharedAnswers` is compressed and
+    hashed once per build, not once per reader.
+    """
+
+    plain: bytes
+    plain_tag: str
+    gzipped: bytes | None
+    gzipped_tag: str | None
+
+    @classmethod
+    def of(cls, body: bytes) -> Prepared:
+        gzipped = (
+            gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+            if len(body) >= MIN_GZIP_BYTES
+            else None
+        )
+        return cls(body, _tag(body), gzipped, None if gzipped is None else _tag(gzipped))
+
+    def apply(self, response: Response, request: Request) -> Response:
+        """Fill ``response`` with the representation ``request`` takes; 304 when it has it."""
+        response.headers["Cache-Control"] = "no-cache"
+        response.vary.add("Accept-Encoding")
+        if self.gzipped is not None and self.gzipped_tag is not None and accepts_gzip(request):
+            response.set_data(self.gzipped)
+            response.headers["Content-Encoding"] = "gzip"
+            response.set_etag(self.gzipped_tag)
+        else:
+            response.set_data(self.plain)
+            response.set_etag(self.plain_tag)
+        response.make_conditional(request)  # turns it into a 304 in place when tags match
+        return response
+
+
+def _tag(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 def public_answer(response: Response, request: Request) -> Response:
     """Compress, tag and, when the client has this answer already, shorten ``response``."""
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Accept-Encoding")
     if response.direct_passthrough or response.status_code != 200:
+        response.headers["Cache-Control"] = "no-cache"
+        response.vary.add("Accept-Encoding")
         return response  # files sent as streams keep Werkzeug's own conditional handling
-    body = response.get_data()
-    if len(body) >= MIN_GZIP_BYTES and accepts_gzip(request):
-        body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-        response.set_data(body)
-        response.headers["Content-Encoding"] = "gzip"
-    response.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
-    response.make_conditional(request)  # turns it into a 304 in place when tags match
-    return response
+    return Prepared.of(response.get_data()).apply(response, request)

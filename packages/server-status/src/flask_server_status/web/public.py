@@ -8,6 +8,7 @@ loader, which would change the app's template search path).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..clock import isoformat, utcnow
 from ..config import Settings
 from ..state import StatusState
 from .badges import component_status_badge, status_badge, uptime_badge
-from .conditional import public_answer
+from .conditional import Prepared, public_answer
 from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
 from .headers import PAGE_POLICY, any_origin, no_sniff
@@ -80,12 +81,27 @@ def public_blueprint(state: StatusState) -> Blueprint:
         response.headers["Content-Security-Policy"] = PAGE_POLICY
         return response
 
+    def shared(key: Hashable, build: Callable[[], Response]) -> Response:
+        """The answer of ``key`` as this process keeps it (see :mod:`..shared_answers`)."""
+
+        def prepare() -> tuple[Prepared, str | None]:
+            built = build()
+            return Prepared.of(built.get_data()), built.mimetype
+
+        prepared, mimetype = state.answers.get(key, prepare)
+        return prepared.apply(Response(mimetype=mimetype), request)
+
     def summary() -> ResponseReturnValue:
         days = _days()
-        return _public(json_response(reports.summary(state.engine, settings, days=days)))
+        return shared(
+            ("summary", days),
+            lambda: json_response(reports.summary(state.engine, settings, days=days)),
+        )
 
     def status() -> ResponseReturnValue:
-        return _public(json_response(reports.overall_status(state.engine, settings)))
+        return shared(
+            ("status",), lambda: json_response(reports.overall_status(state.engine, settings))
+        )
 
     def routes() -> ResponseReturnValue:
         return _public(json_response(reports.route_list(state.engine, settings)))
@@ -159,8 +175,11 @@ def public_blueprint(state: StatusState) -> Blueprint:
         return _feed(component_id)
 
     def badge() -> ResponseReturnValue:
-        indicator = reports.overall_status(state.engine, settings)["status"]["indicator"]
-        return _svg(status_badge("status", indicator))
+        def build() -> Response:
+            indicator = reports.overall_status(state.engine, settings)["status"]["indicator"]
+            return Response(status_badge("status", indicator), mimetype="image/svg+xml")
+
+        return shared(("badge",), build)
 
     def uptime(route_id: int) -> ResponseReturnValue:
         window = choice_arg("window", reports.WINDOWS, default="30d")
