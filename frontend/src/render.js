@@ -75,7 +75,8 @@ function renderOverall(doc, data) {
 function renderPageInfo(doc, data, ctx) {
   const title = data.page && data.page.title ? String(data.page.title) : 'Service';
   setText(byId(doc, 'page-title'), `${title} status`);
-  doc.title = `${title} status`;
+  // As the server's first paint has it: the page's name and the overall status.
+  doc.title = data.status && data.status.description ? `${title} status: ${data.status.description}` : `${title} status`;
   for (const [id, href] of [
     ['feed-link', data.page && data.page.feed_url],
     ['badge-link', data.page && data.page.badge_url],

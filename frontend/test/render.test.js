@@ -30,7 +30,7 @@ describe('overall banner and page info', () => {
     const doc = pageDocument();
     renderSummary(doc, summary(), ctx);
     assert.equal(doc.getElementById('page-title').textContent, 'Acme status');
-    assert.equal(doc.title, 'Acme status');
+    assert.equal(doc.title, 'Acme status: All systems operational');
     assert.equal(doc.getElementById('overall').className, 'banner tone-ok');
     assert.equal(doc.getElementById('overall-heading').textContent, 'All systems operational');
     assert.equal(doc.querySelector('#overall .icon').textContent, '✓');

@@ -69,7 +69,7 @@ def test_rows_and_bars_follow_the_api(seeded_page_url: str, new_page: NewPage) -
     page = new_page()
     wait_ready(page, seeded_page_url)
 
-    expect(page).to_have_title(f"{data['page']['title']} status")
+    expect(page).to_have_title(f"{data['page']['title']} status: {data['status']['description']}")
     expect(page.locator("#overall-heading")).to_have_text(data["status"]["description"])
     rows = page.locator("#component-list > li")
     expect(rows).to_have_count(len(data["components"]))

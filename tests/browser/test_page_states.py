@@ -300,3 +300,34 @@ def test_a_hidden_tab_stops_polling_until_shown_again(
     )
     page.wait_for_timeout(1500)
     assert len(loads) > hidden_from, "a page shown again polls again"
+
+
+def test_without_javascript_the_page_shows_banner_components_and_incidents(
+    make_app: MakeApp, live_server: LiveServerFactory, new_page: NewPage, artifacts: Path
+) -> None:
+    """The server's first paint: what a reader without JavaScript (or before it ran) sees."""
+    app = make_app()
+    send_traffic(app)
+    base = live_server(app)
+    incident = Admin(base).call(
+        "POST", "/incidents", {"title": "Orders are slow", "impact": "minor", "message": "Looking"}
+    )
+    page = new_page(java_script_enabled=False)
+    page.goto(f"{base}/status/")
+    expect(page).to_have_title("Acme Shop status: Degraded performance")
+    expect(page.locator("#overall-heading")).to_have_text("Degraded performance")
+    expect(page.get_by_role("region", name="Components")).to_be_visible()
+    names = page.locator("#component-list .component-name").all_text_contents()
+    assert sorted(names) == ["Orders", "Users"]
+    expect(page.locator("#component-list .component-state").first).to_be_visible()
+    expect(page.locator("#component-list dd").first).to_have_text(re.compile(r"^[0-9.]+%$"))
+    card = page.locator("#active-list > li")
+    expect(card).to_have_count(1)
+    expect(card.locator(".card-title")).to_have_text(incident["title"])
+    expect(card).to_contain_text("Minor impact")
+    expect(card).to_contain_text("Affects All components")
+    expect(page.locator("#updated")).to_contain_text("As of ")
+    page.screenshot(path=str(artifacts / "status-without-javascript.png"))
+    # All of it came from the server: the script never ran.
+    expect(page.locator("body")).to_have_attribute("data-state", "loading")
+    assert page.errors == []  # type: ignore[attr-defined]

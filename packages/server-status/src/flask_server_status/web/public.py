@@ -2,8 +2,9 @@
 
 One blueprint at the status prefix (default ``/status``) with the package's
 own static folder for the page bundle. The page is ``static/index.html`` as
-the frontend build wrote it, served as a file (never through Flask's template
-loader, which would change the app's template search path).
+the frontend build wrote it, with the current state rendered into it by
+:mod:`.page_html` (never through Flask's template loader, which would change
+the app's template search path).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, send_from_directory, url_for
+from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import reports
 from ..clock import isoformat, utcnow
@@ -25,6 +27,7 @@ from .errors import ApiError, install_error_handlers, json_response
 from .feed import render_feed
 from .headers import PAGE_POLICY, any_origin, no_sniff
 from .openapi import document_for
+from .page_html import render_page
 from .resources import Prefix, add_resource
 from .v2 import add_v2_answers
 from .validation import choice_arg, existing_id, positive_int_arg
@@ -73,14 +76,6 @@ def public_blueprint(state: StatusState) -> Blueprint:
     blueprint.after_request(any_origin)
     blueprint.after_request(no_sniff)
 
-    def page() -> ResponseReturnValue:
-        if not (STATIC_FOLDER / PAGE_FILE).is_file():
-            return Response(MISSING_BUNDLE, status=503, mimetype="text/plain")
-        response = send_from_directory(STATIC_FOLDER, PAGE_FILE, max_age=0)
-        response.headers["Cache-Control"] = "no-cache"
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
-        return response
-
     def shared(key: Hashable, build: Callable[[], Response]) -> Response:
         """The answer of ``key`` as this process keeps it (see :mod:`..shared_answers`)."""
 
@@ -90,6 +85,25 @@ def public_blueprint(state: StatusState) -> Blueprint:
 
         prepared, mimetype = state.answers.get(key, prepare)
         return prepared.apply(Response(mimetype=mimetype), request)
+
+    def page() -> ResponseReturnValue:
+        skeleton = STATIC_FOLDER / PAGE_FILE
+        if not skeleton.is_file():
+            return Response(MISSING_BUNDLE, status=503, mimetype="text/plain")
+
+        def build() -> Response:
+            data = reports.summary(state.engine, settings, days=reports.MAX_HISTORY_DAYS)
+            html = render_page(skeleton.read_text(encoding="utf-8"), data)
+            return Response(html, mimetype="text/html")
+
+        try:
+            response = shared(("page",), build)
+        except SQLAlchemyError:
+            # The database is away: the page is still served, without a first paint,
+            # and its script says that the status cannot be read (and retries).
+            response = _public(Response(skeleton.read_bytes(), mimetype="text/html"))
+        response.headers["Content-Security-Policy"] = PAGE_POLICY
+        return response
 
     def summary() -> ResponseReturnValue:
         days = _days()
