@@ -251,7 +251,13 @@ def write_flush(
 MYSQL_DEADLOCK = 1213
 #: How many times one flush transaction is run when MySQL keeps choosing it as
 #: a deadlock victim; after that it fails like any other, to be retried later.
-DEADLOCK_ATTEMPTS = 5
+#: Workers forked from one master (gunicorn --preload) stop on the same signal
+#: and flush the same coverage and heartbeat keys at the same instant: five
+#: short pauses were seen to end in five deadlocks on a loaded machine.
+DEADLOCK_ATTEMPTS = 10
+#: The longest pause before the next attempt grows by this much per attempt
+#: (each pause is random below it, so colliding transactions drift apart).
+DEADLOCK_PAUSE_SECONDS = 0.05
 
 
 def _committed(engine: sa.Engine, write: Callable[[sa.Connection], FlushResult]) -> FlushResult:
@@ -271,7 +277,7 @@ def _committed(engine: sa.Engine, write: Callable[[sa.Connection], FlushResult])
         except sa.exc.OperationalError as error:
             if attempt == DEADLOCK_ATTEMPTS or not _is_deadlock(engine, error):
                 raise
-        time.sleep(random.uniform(0, 0.02 * attempt))
+        time.sleep(random.uniform(0, DEADLOCK_PAUSE_SECONDS * attempt))
         attempt += 1
 
 
