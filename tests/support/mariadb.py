@@ -80,7 +80,9 @@ class ThrowawayServer:
         return f"mysql+pymysql://root@127.0.0.1:{self.port}/"
 
     def _options(self) -> list[str]:
-        options = ["--no-defaults", f"--datadir={self.data}"]
+        # Its own temporary files in its own folder too: TMPDIR may be a folder the
+        # server's user cannot write (nox points it at the session's, owned by root).
+        options = ["--no-defaults", f"--datadir={self.data}", f"--tmpdir={self.folder}"]
         if self._user is not None:
             options.append(f"--user={self._user.pw_name}")
         return options
