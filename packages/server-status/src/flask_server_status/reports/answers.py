@@ -386,8 +386,9 @@ def _referenced(components: Sequence[dict[str, Any]], report: Report) -> dict[st
     """Title and impact of every incident a component's history points at."""
     wanted = {pair[1] for c in components for pair in c["history"]["incidents"]}
     found: dict[str, Any] = {}
-    for index in range(len(report.components)):
-        for listed in report.component_day_incidents(index).values():
+    # The routes' day lists hold every incident a component's days list.
+    for days in report.day_incidents.values():
+        for listed in days.values():
             for incident in listed:
                 if incident["id"] in wanted:
                     found[str(incident["id"])] = {

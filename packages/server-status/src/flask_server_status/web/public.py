@@ -92,7 +92,7 @@ def public_blueprint(state: StatusState) -> Blueprint:
             return Response(MISSING_BUNDLE, status=503, mimetype="text/plain")
 
         def build() -> Response:
-            data = reports.summary(state.engine, settings, days=reports.MAX_HISTORY_DAYS)
+            data = summary_data(reports.MAX_HISTORY_DAYS)
             html = render_page(skeleton.read_text(encoding="utf-8"), data)
             return Response(html, mimetype="text/html")
 
@@ -105,12 +105,15 @@ def public_blueprint(state: StatusState) -> Blueprint:
         response.headers["Content-Security-Policy"] = PAGE_POLICY
         return response
 
+    def summary_data(days: int) -> dict[str, Any]:
+        """The summary of ``days``, read once per period for its answer and the page alike."""
+        return state.answers.get(
+            ("summary data", days), lambda: reports.summary(state.engine, settings, days=days)
+        )
+
     def summary() -> ResponseReturnValue:
         days = _days()
-        return shared(
-            ("summary", days),
-            lambda: json_response(reports.summary(state.engine, settings, days=days)),
-        )
+        return shared(("summary", days), lambda: json_response(summary_data(days)))
 
     def status() -> ResponseReturnValue:
         return shared(
